@@ -1,0 +1,1 @@
+"""The ``pworlds`` command: thin typer adapters over the library."""
