@@ -287,6 +287,10 @@ class World(ABC):
         """Re-apply one recorded step; worlds whose actions happen outside ``step`` (edits) override."""
         return self.step(action)
 
+    def reference_solution(self) -> list[Action] | None:
+        """A scripted sequence of actions that solves the current task (oracle agent, demo, CI), if known."""
+        return None
+
     def close(self) -> None:
         """Release external resources (prover processes, connections)."""
 
