@@ -1,4 +1,4 @@
-"""``python -m pworlds.serve TARGET [options]`` — the same as ``pworlds serve`` without the rest of the CLI."""
+"""``python -m pworlds.serve TARGET [options]``: ``pworlds serve`` without loading the rest of the CLI."""
 
 from __future__ import annotations
 

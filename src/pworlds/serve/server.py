@@ -89,8 +89,9 @@ class WorldServer:
         self.instructions = (
             f"pworlds world {target.world!r} (default task {default_task!r}). {instruction} "
             "Each world tool is one action of your episode; the episode starts on your first call. "
-            "env_reset starts over (optionally with another task or seed), env_tasks lists tasks, env_observe "
-            "shows the current observation, env_state the step count, return and state hash." + alias_note
+            "env_reset starts over (optionally with another task or seed), env_tasks lists tasks, "
+            "env_observe shows the current observation, env_state the step count, return and state hash."
+            + alias_note
         )
 
     # ------------------------------------------------------------------ the MCP server
@@ -171,8 +172,9 @@ class WorldServer:
         if create:
             return self.registry.create()
         raise UsageError(
-            "this request has no MCP session (the 2026-07-28 protocol is stateless over HTTP): call env_reset "
-            "first and pass the 'episode' handle it returns as the 'episode' argument of every call"
+            "this request has no MCP session (the 2026-07-28 protocol is stateless over HTTP): "
+            "call env_reset first and pass the 'episode' handle it returns "
+            "as the 'episode' argument of every call"
         )
 
     # ------------------------------------------------------------------ control tools

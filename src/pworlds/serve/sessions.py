@@ -129,7 +129,8 @@ class EpisodeRegistry:
         episode = self.episodes.get(handle)
         if episode is None:
             raise UnknownEpisodeError(
-                f"unknown or closed episode handle {handle[:12]!r}; call env_reset without 'episode' for a new one"
+                f"unknown or closed episode handle {handle[:12]!r}; "
+                "call env_reset without 'episode' for a new one"
             )
         return episode
 

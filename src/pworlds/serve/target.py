@@ -65,7 +65,8 @@ def parse_target(
         option = next((o for o in PRIMARY_OPTIONS if o in fields), None)
         if option is None:
             raise UsageError(
-                f"serve: world {name!r} takes no ':VALUE' in TARGET {target!r}; pass options with --set KEY=VALUE"
+                f"serve: world {name!r} takes no ':VALUE' in TARGET {target!r}; "
+                "pass options with --set KEY=VALUE"
             )
         if not value:
             raise UsageError(f"serve: TARGET {target!r} has an empty {option}; write {name}:<{option}>")
