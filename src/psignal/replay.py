@@ -122,7 +122,9 @@ def _replay_into(world: World, events: Sequence[Mapping[str, Any]], report: Repl
                 report.details.append({"episode": episode, "step": event["i"], **extra})
             for name in COMPARED:
                 if not _same(name, event[name], actual_values[name]):
-                    report.divergence = Divergence(line, episode, event["i"], name, event[name], actual_values[name])
+                    report.divergence = Divergence(
+                        line, episode, event["i"], name, event[name], actual_values[name]
+                    )
                     return
 
 

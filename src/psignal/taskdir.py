@@ -19,18 +19,26 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import time
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import yaml
-
 from psignal import __version__
-from psignal.errors import PworldsError, StateError, TaskDirError, UsageError
+from psignal.errors import StateError, TaskDirError
+from psignal.folder import (
+    LOCK_FILE,
+    META_FILE,
+    README_FILE,
+    STATE_FILE,
+    TRACE_FILE,
+    TaskMeta,
+    atomic_write,
+    load_status,
+    summarize,
+    trace_events,
+)
 from psignal.registry import make_world
 from psignal.trace import (
     Durability,
@@ -39,97 +47,9 @@ from psignal.trace import (
     episode_event,
     now,
     parse_trace,
-    read_trace,
     step_event,
 )
 from psignal.world import Action, Observation, StepResult, World, normalize_action, state_hash
-
-FORMAT_VERSION = 1
-META_FILE, STATE_FILE, TRACE_FILE, README_FILE, LOCK_FILE = (
-    "psignal.yaml",
-    "state.json",
-    "trace.jsonl",
-    "README.md",
-    ".psignal.lock",
-)
-
-
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True, tmp_name: str | None = None) -> None:
-    """Write to a temp file in the same folder, fsync it, then rename over ``path``.
-
-    ``tmp_name`` reuses a fixed temp name (cheaper than ``mkstemp``); only safe under the folder lock.
-    """
-    if tmp_name is None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    else:
-        tmp = str(path.parent / tmp_name)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if fsync:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@dataclass(frozen=True)
-class TaskMeta:
-    world: str
-    world_version: str
-    task: str | None
-    seed: int | None
-    config: dict[str, Any]
-    created: str
-    pworlds_version: str
-    durability: str = "step"
-    format: int = FORMAT_VERSION
-
-    def to_yaml(self) -> str:
-        data = {
-            "format": self.format,
-            "world": self.world,
-            "world_version": self.world_version,
-            "task": self.task,
-            "seed": self.seed,
-            "config": self.config,
-            "durability": self.durability,
-            "created": self.created,
-            "pworlds_version": self.pworlds_version,
-        }
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-
-    @classmethod
-    def load(cls, path: Path) -> TaskMeta:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise TaskDirError(f"{path}: missing; {path.parent} is not a task folder (create one: pworlds new)") from exc
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise TaskDirError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
-        if not isinstance(data, dict):
-            raise TaskDirError(f"{path}: expected a mapping of metadata, got {type(data).__name__}")
-        if data.get("format") != FORMAT_VERSION:
-            raise TaskDirError(f"{path}: unsupported format {data.get('format')!r}; expected {FORMAT_VERSION}")
-        missing = [k for k in ("world", "world_version", "task", "seed") if k not in data]
-        if missing or not isinstance(data.get("world"), str):
-            raise TaskDirError(f"{path}: missing or invalid keys {missing or ['world']}")
-        config = data.get("config") or {}
-        if not isinstance(config, dict):
-            raise TaskDirError(f"{path}: 'config' must be a mapping")
-        return cls(
-            world=data["world"],
-            world_version=str(data["world_version"]),
-            task=data["task"],
-            seed=data["seed"],
-            config=config,
-            created=str(data.get("created", "")),
-            pworlds_version=str(data.get("pworlds_version", "")),
-            durability=str(data.get("durability", "step")),
-        )
 
 
 class FolderLock:
@@ -201,7 +121,9 @@ class TaskDir:
     durability) restores the checkpoint and re-applies the remaining events, checking each state hash.
     """
 
-    def __init__(self, root: Path, meta: TaskMeta, world: World, status: dict[str, Any], lock: FolderLock) -> None:
+    def __init__(
+        self, root: Path, meta: TaskMeta, world: World, status: dict[str, Any], lock: FolderLock
+    ) -> None:
         self.root = root
         self.meta = meta
         self.world = world
@@ -310,7 +232,9 @@ class TaskDir:
             kept.write_bytes(torn)
             os.truncate(trace, offset + len(complete) + (1 if complete else 0))
             warnings.warn(f"{trace}: torn last line moved to {kept.name}", stacklevel=3)
-        events = parse_trace([line + b"\n" for line in complete.split(b"\n") if line], str(trace), whole=False).events
+        events = parse_trace(
+            [line + b"\n" for line in complete.split(b"\n") if line], str(trace), whole=False
+        ).events
         for event in events:
             self._apply_recorded(event)
         self._writer.reopen()
@@ -401,74 +325,13 @@ class TaskDir:
         self.close()
 
 
-def load_status(root: Path) -> dict[str, Any]:
-    """Read ``state.json`` without a world (for ``show``); errors name the file."""
-    path = root / STATE_FILE
-    try:
-        status = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise TaskDirError(f"{path}: missing; the folder is incomplete (recreate it or restore from a package)") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TaskDirError(f"{path}: corrupt JSON ({exc}); nothing was changed") from exc
-    if not isinstance(status, dict) or not isinstance(status.get("state"), dict):
-        raise TaskDirError(f"{path}: missing the 'state' object; nothing was changed")
-    status.setdefault("return", 0.0)
-    status.setdefault("episode", 1)
-    status.setdefault("observation", {})
-    return status
-
-
-@dataclass(frozen=True)
-class TaskSummary:
-    """What ``pworlds show`` prints; readable without loading the world."""
-
-    root: Path
-    meta: TaskMeta
-    status: dict[str, Any]
-    steps: int
-    done: bool
-
-    def to_json(self) -> dict[str, Any]:
-        state = self.status["state"]
-        return {
-            "dir": str(self.root),
-            "world": self.meta.world,
-            "task": state.get("task", self.meta.task),
-            "seed": state.get("seed", self.meta.seed),
-            "episode": self.status["episode"],
-            "steps": self.steps,
-            "return": self.status["return"],
-            "terminated": bool(state.get("terminated")),
-            "truncated": bool(state.get("truncated")),
-            "observation": self.status["observation"],
-            "state_hash": self.status.get("state_hash"),
-        }
-
-
-def summarize(path: Path | str) -> TaskSummary:
-    root = Path(path)
-    if not root.is_dir():
-        raise TaskDirError(f"{root}: no such task folder")
-    meta = TaskMeta.load(root / META_FILE)
-    status = load_status(root)
-    state = status["state"]
-    return TaskSummary(root, meta, status, int(state.get("steps", 0)), bool(state.get("terminated") or state.get("truncated")))
-
-
-def trace_events(path: Path | str) -> list[dict]:
-    """Events of a task folder or a bare trace file (a torn last line is dropped with a warning)."""
-    p = Path(path)
-    return read_trace(p / TRACE_FILE if p.is_dir() else p).events
-
-
 __all__ = [
     "META_FILE",
     "STATE_FILE",
     "TRACE_FILE",
-    "PworldsError",
+    "FolderLock",
     "TaskDir",
     "TaskMeta",
-    "UsageError",
     "atomic_write",
     "load_status",
     "summarize",

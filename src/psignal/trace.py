@@ -22,10 +22,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from psignal.errors import TraceError, UsageError
-from psignal.world import Action, StepResult, World, state_hash
+from psignal.hashing import state_hash
+
+if TYPE_CHECKING:
+    from psignal.world import Action, StepResult, World
 
 TRACE_VERSION = 1
 EVENT_KINDS = ("start", "reset", "step", "end")
@@ -72,7 +75,14 @@ def step_event(i: int, action: Action, result: StepResult, hash_: str) -> dict:
 
 
 def end_event(reason: EndReason, return_: float, steps: int) -> dict:
-    return {"v": TRACE_VERSION, "kind": "end", "reason": reason, "return": return_, "steps": steps, "time": now()}
+    return {
+        "v": TRACE_VERSION,
+        "kind": "end",
+        "reason": reason,
+        "return": return_,
+        "steps": steps,
+        "time": now(),
+    }
 
 
 @dataclass(frozen=True)
@@ -176,7 +186,9 @@ def parse_trace(
         try:
             event = json.loads(text)
             if not isinstance(event, dict) or event.get("kind") not in EVENT_KINDS:
-                raise ValueError(f"not a trace event (kind={event.get('kind') if isinstance(event, dict) else None})")
+                raise ValueError(
+                    f"not a trace event (kind={event.get('kind') if isinstance(event, dict) else None})"
+                )
         except ValueError as exc:
             if number == last and not complete:
                 read.torn_line = number
@@ -184,7 +196,9 @@ def parse_trace(
                 break
             raise TraceError(f"{source}: line {number} is not a valid trace event: {exc}") from exc
         if event.get("v") != TRACE_VERSION:
-            raise TraceError(f"{source}: line {number} has trace version {event.get('v')!r}; expected {TRACE_VERSION}")
+            raise TraceError(
+                f"{source}: line {number} has trace version {event.get('v')!r}; expected {TRACE_VERSION}"
+            )
         events.append(event)
     if whole and events and events[0]["kind"] != "start":
         raise TraceError(f"{source}: the first event is {events[0]['kind']!r}; a trace begins with 'start'")

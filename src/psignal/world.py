@@ -21,7 +21,6 @@ Contract (checked by ``psignal.check``):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from abc import ABC, abstractmethod
@@ -41,6 +40,7 @@ from psignal.errors import (
     UsageError,
     choices_hint,
 )
+from psignal.hashing import canonical_json, state_hash
 
 Action = dict[str, Any]
 """``{"name": str, "arguments": dict}`` — the same shape as a tool call."""
@@ -65,16 +65,6 @@ __all__ = [
     "make_action",
     "state_hash",
 ]
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 kept: the form every hash in pworlds is taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def state_hash(state: Mapping[str, Any]) -> str:
-    """sha256 hex of the canonical JSON of a world state; recorded on every trace event."""
-    return hashlib.sha256(canonical_json(state).encode()).hexdigest()
 
 
 def make_action(name: str, **arguments: Any) -> Action:
@@ -176,7 +166,11 @@ class ActionSpec:
         """OpenAI ``tools`` entry (also what MCP ``tools/list`` advertises)."""
         return {
             "type": "function",
-            "function": {"name": self.name, "description": self.description, "parameters": dict(self.parameters)},
+            "function": {
+                "name": self.name,
+                "description": self.description,
+                "parameters": dict(self.parameters),
+            },
         }
 
 
@@ -363,7 +357,9 @@ class World(ABC):
             task, seed, steps = state["task"], state["seed"], int(state["steps"])
             terminated, truncated, world = bool(state["terminated"]), bool(state["truncated"]), state["world"]
         except (KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"{self.name}: malformed state ({exc!r}); expected the dict from World.state()") from exc
+            raise StateError(
+                f"{self.name}: malformed state ({exc!r}); expected the dict from World.state()"
+            ) from exc
         if task is not None and task not in self.tasks():
             raise StateError(f"{self.name}: state names unknown task {task!r}")
         self._specs = None

@@ -7,7 +7,15 @@ they need no world code and work on folders made by any version of any world.
 from psignal.export.episodes import Episode, load_episodes
 from psignal.export.rl import to_rl
 from psignal.export.sft import to_sft
+from psignal.export.write import FORMATS, ExportSummary, export, export_episodes
 
-FORMATS = ("sft", "rl", "parquet")
-
-__all__ = ["FORMATS", "Episode", "load_episodes", "to_rl", "to_sft"]
+__all__ = [
+    "FORMATS",
+    "Episode",
+    "ExportSummary",
+    "export",
+    "export_episodes",
+    "load_episodes",
+    "to_rl",
+    "to_sft",
+]

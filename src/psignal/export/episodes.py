@@ -99,6 +99,8 @@ def load_episodes(sources: Iterable[Path | str], *, include_empty: bool = False)
         else:
             raise ExportError(f"{path}: no such task folder or trace file")
         for trace in traces:
-            found = episodes_from_events(read_trace(trace).events, str(trace.parent if trace.name == "trace.jsonl" else trace))
+            found = episodes_from_events(
+                read_trace(trace).events, str(trace.parent if trace.name == "trace.jsonl" else trace)
+            )
             episodes.extend(e for e in found if include_empty or e.steps)
     return episodes

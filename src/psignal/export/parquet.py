@@ -25,7 +25,9 @@ def write_parquet(episodes: Sequence[Episode], out: Path) -> int:
             "initial_observation": [r["initial_observation"] for r in rows],
             "actions": [[json.dumps(s["action"], ensure_ascii=False) for s in r["steps"]] for r in rows],
             "observations": [[s["observation"] for s in r["steps"]] for r in rows],
-            "rewards": pa.array([[s["reward"] for s in r["steps"]] for r in rows], type=pa.list_(pa.float64())),
+            "rewards": pa.array(
+                [[s["reward"] for s in r["steps"]] for r in rows], type=pa.list_(pa.float64())
+            ),
             "valid": [[s["valid"] for s in r["steps"]] for r in rows],
             "terminated": [[s["terminated"] for s in r["steps"]] for r in rows],
             "truncated": [[s["truncated"] for s in r["steps"]] for r in rows],

@@ -43,9 +43,20 @@ def to_sft(episode: Episode, *, only_valid: bool = False) -> dict[str, Any]:
                 "role": "assistant",
                 "content": "",
                 "tool_calls": [
-                    {"id": call_id, "type": "function", "function": {"name": action["name"], "arguments": arguments}}
+                    {
+                        "id": call_id,
+                        "type": "function",
+                        "function": {"name": action["name"], "arguments": arguments},
+                    }
                 ],
             }
         )
-        messages.append({"role": "tool", "tool_call_id": call_id, "name": action["name"], "content": _text(step["observation"])})
+        messages.append(
+            {
+                "role": "tool",
+                "tool_call_id": call_id,
+                "name": action["name"],
+                "content": _text(step["observation"]),
+            }
+        )
     return {"messages": messages, "tools": list(opening.get("actions") or []), "metadata": episode.metadata()}
