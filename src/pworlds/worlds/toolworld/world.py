@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from pydantic import field_validator
+
 from psignal.errors import ActionParseError, StateError
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
@@ -62,6 +64,17 @@ class ToolWorldConfig(WorldConfig):
     verifier_timeout_s: float = 5.0
     tool_timeout_s: float = 2.0
     max_steps: int | None = 30
+
+    @field_validator("env")
+    @classmethod
+    def _absolute_env_path(cls, value: str) -> str:
+        """A folder path is stored absolute so the task folder works from any working directory."""
+        path = Path(value).expanduser()
+        return (
+            str(path.resolve())
+            if value and ("/" in value or value.startswith(".")) and path.is_dir()
+            else value
+        )
 
 
 class ToolWorld(World):
