@@ -1,0 +1,407 @@
+"""Run a task's pytest suite in isolation and turn the outcome into a recorded verdict.
+
+Why a separate process on a copy: the code under test is written by the agent and is untrusted. Each run
+gets a fresh directory holding the workspace *source* plus the tests and conftest files from the hidden
+template, a fixed environment (TZ=UTC, PYTHONHASHSEED=0, LC_ALL=C.UTF-8, no user site, plugin autoload
+off), resource limits (CPU seconds, address space, file size, process count, no core dumps), an explicit
+ini file outside the copy (so a ``pytest.ini``/``pyproject.toml`` planted in the workspace is ignored),
+and a wall-clock timeout. Output is read through a pipe with a byte limit; the per-test verdicts come from
+pytest's JUnit XML and are matched against the task's expected test ids, so a test that disappears, a
+module that calls ``sys.exit(0)`` at import, or a process that dies early counts as not passed.
+
+The same request is executed either cold (``python -m pytest``) or by the warm forked worker in
+``warm.py``; both use :func:`pytest_args`, :func:`isolated_env`, :func:`apply_limits` and
+:func:`collect_output`, so the warm path is never weaker than the cold one.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OUTPUT_CAP_BYTES = 16 * 1024
+"""How much test output is recorded per evaluation (head + tail); the cap itself is recorded too."""
+
+XML_CAP_BYTES = 8 * 1024 * 1024
+
+VERDICTS = ("passed", "failed", "collection_error", "no_tests", "timeout", "crashed", "output_limit", "no_report")
+"""Run-level verdicts, most specific first in :func:`decide_verdict`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource limits of one test run. ``max_processes`` is RLIMIT_NPROC: per user, not enforced for root."""
+
+    timeout_s: float = 10.0
+    cpu_s: int = 10
+    memory_mb: int = 2048
+    file_size_mb: int = 16
+    max_processes: int = 256
+    output_limit_bytes: int = 4 * 1024 * 1024
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "timeout_s": self.timeout_s,
+            "cpu_s": self.cpu_s,
+            "memory_mb": self.memory_mb,
+            "file_size_mb": self.file_size_mb,
+            "max_processes": self.max_processes,
+            "output_limit_bytes": self.output_limit_bytes,
+        }
+
+
+def isolated_env(home: Path) -> dict[str, str]:
+    """The complete environment of a test run: nothing is inherited from the caller."""
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "TZ": "UTC",
+        "LC_ALL": "C.UTF-8",
+        "LANG": "C.UTF-8",
+        "PYTHONHASHSEED": "0",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONIOENCODING": "utf-8",
+        "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+        "COLUMNS": "100",
+        "NO_COLOR": "1",
+    }
+
+
+PYTHON_FLAGS = ("-s", "-P", "-B")
+"""No user site, no unsafe sys.path[0], no bytecode. (Not ``-I``: it would also drop PYTHONHASHSEED.)"""
+
+
+def write_ini(path: Path, run_dir: Path) -> Path:
+    """The only pytest configuration a run sees (``-c``); it lives outside the run directory."""
+    path.write_text(
+        "[pytest]\n"
+        f"pythonpath = {run_dir}\n"
+        "junit_family = xunit1\n"
+        "junit_logging = no\n"
+        "console_output_style = classic\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def pytest_args(run_dir: Path, ini: Path, junit_xml: Path) -> list[str]:
+    """Arguments for ``pytest.main`` (identical for the cold and the warm runner)."""
+    return [
+        "-c",
+        str(ini),
+        "--rootdir",
+        str(run_dir),
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:stepwise",
+        "-q",
+        "--tb=short",
+        "--color=no",
+        f"--junitxml={junit_xml}",
+        "tests",
+    ]
+
+
+def apply_limits(limits: Limits) -> None:
+    """Set the run's resource limits in the child (``preexec_fn`` or after ``fork``)."""
+    mb = 1024 * 1024
+    pairs = [
+        (resource.RLIMIT_CPU, limits.cpu_s),
+        (resource.RLIMIT_AS, limits.memory_mb * mb),
+        (resource.RLIMIT_FSIZE, limits.file_size_mb * mb),
+        (resource.RLIMIT_NPROC, limits.max_processes),
+        (resource.RLIMIT_CORE, 0),
+    ]
+    for which, value in pairs:
+        _soft, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            value = min(value, hard)
+        resource.setrlimit(which, (value, value))
+
+
+@dataclass(slots=True)
+class RawRun:
+    """What came back from a process: exit status, output (capped) and why it stopped."""
+
+    returncode: int | None
+    output_head: bytes = b""
+    output_tail: bytes = b""
+    output_bytes: int = 0
+    timed_out: bool = False
+    over_output_limit: bool = False
+    duration_s: float = 0.0
+
+
+def kill_group(pid: int) -> None:
+    """Kill the run's whole process group (it called setsid), so stray children cannot outlive it."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def collect_output(
+    out_fd: int,
+    pid: int,
+    limits: Limits,
+    started: float,
+    poll_exit: Callable[[float], int | None],
+    extra_fd: int | None = None,
+) -> RawRun:
+    """Read the child's output until it exits, with a wall-clock deadline and a byte limit.
+
+    ``poll_exit(timeout)`` returns the exit code once the child has exited (negative: killed by that
+    signal) or ``None``. Output beyond ``OUTPUT_CAP_BYTES`` is counted but only head and tail are kept.
+    """
+    deadline = started + limits.timeout_s
+    head = bytearray()
+    tail = bytearray()
+    half = OUTPUT_CAP_BYTES // 2
+    total = 0
+    eof = False
+    code: int | None = None
+    run = RawRun(returncode=None)
+    os.set_blocking(out_fd, False)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            run.timed_out = True
+            break
+        if eof:
+            code = poll_exit(min(remaining, 0.05))
+            if code is not None:
+                break
+            continue
+        watch = [out_fd] if extra_fd is None else [out_fd, extra_fd]
+        ready, _, _ = select.select(watch, [], [], min(remaining, 0.05))
+        if out_fd in ready:
+            while True:
+                try:
+                    chunk = os.read(out_fd, 65536)
+                except BlockingIOError:
+                    break
+                if not chunk:
+                    eof = True
+                    break
+                total += len(chunk)
+                if len(head) < half:
+                    head += chunk[: half - len(head)]
+                tail += chunk
+                if len(tail) > half:
+                    del tail[: len(tail) - half]
+                if total > limits.output_limit_bytes:
+                    break
+            if total > limits.output_limit_bytes:
+                run.over_output_limit = True
+                break
+        if not eof:
+            code = poll_exit(0)
+            if code is not None:
+                # The main process is gone; stray children may still hold the pipe open.
+                kill_group(pid)
+    kill_group(pid)
+    if code is None:
+        code = poll_exit(5.0)
+    run.returncode = code
+    run.output_head = bytes(head)
+    after_head = total - len(head)
+    run.output_tail = bytes(tail[len(tail) - min(after_head, len(tail)) :]) if after_head > 0 else b""
+    run.output_bytes = total
+    run.duration_s = time.monotonic() - started
+    return run
+
+
+def run_cold(run_dir: Path, args: list[str], home: Path, limits: Limits) -> RawRun:
+    """A fresh interpreter per run: ``python -s -P -B -m pytest`` (the reference path)."""
+    started = time.monotonic()
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, *PYTHON_FLAGS, "-m", "pytest", *args],
+            cwd=run_dir,
+            env=isolated_env(home),
+            stdin=subprocess.DEVNULL,
+            stdout=write_fd,
+            stderr=write_fd,
+            start_new_session=True,
+            preexec_fn=lambda: apply_limits(limits),  # noqa: PLW1509 - single-threaded caller
+            close_fds=True,
+        )
+    finally:
+        os.close(write_fd)
+
+    def poll_exit(timeout: float) -> int | None:
+        try:
+            return proc.wait(timeout=timeout) if timeout > 0 else proc.poll()
+        except subprocess.TimeoutExpired:
+            return None
+
+    try:
+        return collect_output(read_fd, proc.pid, limits, started, poll_exit)
+    finally:
+        os.close(read_fd)
+
+
+# ------------------------------------------------------------------------------------------ results
+@dataclass(slots=True)
+class TestResult:
+    outcome: str
+    """passed | failed | error | skipped | missing | timeout | crashed"""
+    message: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"outcome": self.outcome, "message": self.message} if self.message else {"outcome": self.outcome}
+
+
+@dataclass(slots=True)
+class Report:
+    """What pytest's JUnit XML says: per-test results and collection errors."""
+
+    tests: dict[str, TestResult] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+    readable: bool = True
+
+
+def _short(text: str | None, limit: int = 300) -> str:
+    text = (text or "").strip()
+    first = text.splitlines()[0] if text else ""
+    return first[:limit]
+
+
+def parse_junit(path: Path) -> Report:
+    """Parse pytest's JUnit XML; an absent, oversized or malformed file gives ``readable=False``."""
+    try:
+        if path.stat().st_size > XML_CAP_BYTES:
+            return Report(readable=False)
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError):
+        return Report(readable=False)
+    report = Report()
+    for case in root.iter("testcase"):
+        classname = case.get("classname", "")
+        name = case.get("name", "")
+        failure = case.find("failure")
+        error = case.find("error")
+        skipped = case.find("skipped")
+        if not classname and error is not None:
+            # pytest reports a module that cannot be collected as a classless test case.
+            text = error.get("message") or ""
+            detail = (error.text or "").strip().splitlines()
+            useful = [line for line in detail if line.startswith("E ")]
+            report.collection_errors.append(f"{name}: {text} {useful[-1][1:].strip() if useful else ''}".strip())
+            continue
+        test_id = f"{classname}::{name}"
+        if failure is not None:
+            result = TestResult("failed", _short(failure.get("message") or failure.text))
+        elif error is not None:
+            result = TestResult("error", _short(error.get("message") or error.text))
+        elif skipped is not None:
+            result = TestResult("skipped", _short(skipped.get("message")))
+        else:
+            result = TestResult("passed")
+        report.tests[test_id] = result
+    return report
+
+
+def signal_name(code: int | None) -> str | None:
+    if code is None or code >= 0:
+        return None
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+@dataclass(slots=True)
+class Verdict:
+    verdict: str
+    message: str
+    tests: dict[str, TestResult]
+    passed: int
+    total: int
+
+    @property
+    def solved(self) -> bool:
+        return self.verdict == "passed"
+
+
+def decide_verdict(raw: RawRun, report: Report, expected: Iterable[str], limits: Limits) -> Verdict:
+    """Match the report against the expected test ids and name what happened, in one clear line."""
+    expected = list(expected)
+    sig = signal_name(raw.returncode)
+    if raw.timed_out:
+        fill, verdict = "timeout", "timeout"
+        message = f"tests did not finish within {limits.timeout_s:g} s (killed; an infinite loop?)"
+    elif raw.over_output_limit:
+        fill, verdict = "missing", "output_limit"
+        message = f"tests wrote more than {limits.output_limit_bytes} bytes of output (killed)"
+    elif sig == "SIGXCPU":
+        fill, verdict = "timeout", "timeout"
+        message = f"tests used more than {limits.cpu_s} s of CPU time (killed by SIGXCPU)"
+    elif sig is not None:
+        fill, verdict = "crashed", "crashed"
+        message = f"the test process was killed by {sig} (a crash such as a segfault)"
+    elif not report.readable:
+        fill, verdict = "missing", "no_report"
+        message = (
+            f"pytest exited with code {raw.returncode} without writing a test report "
+            "(did the code call os._exit or kill the process?)"
+        )
+    elif report.collection_errors:
+        fill, verdict = "missing", "collection_error"
+        message = "tests could not be collected: " + "; ".join(report.collection_errors)[:500]
+    else:
+        fill, verdict, message = "missing", "", ""
+    tests: dict[str, TestResult] = {}
+    for test_id in expected:
+        got = report.tests.get(test_id)
+        tests[test_id] = got if got is not None else TestResult(fill)
+    passed = sum(1 for r in tests.values() if r.outcome == "passed")
+    if not verdict:
+        if not report.tests and raw.returncode == 5:
+            verdict, message = "no_tests", "pytest collected no tests"
+        elif passed == len(tests) and tests:
+            verdict, message = "passed", f"all {len(tests)} tests pass"
+        else:
+            verdict = "failed"
+            failing = [tid for tid, r in tests.items() if r.outcome != "passed"]
+            message = f"{passed}/{len(tests)} tests pass; failing: {', '.join(failing[:5])}"
+            if len(failing) > 5:
+                message += f" and {len(failing) - 5} more"
+    return Verdict(verdict, message, tests, passed, len(tests))
+
+
+def decode_output(raw: RawRun) -> tuple[str, bool]:
+    """Decode captured output; non-UTF-8 bytes are replaced and flagged, never an exception."""
+    data = raw.output_head
+    gap = raw.output_bytes - len(raw.output_head) - len(raw.output_tail)
+    if gap > 0:
+        data += f"\n[... {gap} bytes cut ...]\n".encode()
+    data += raw.output_tail
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), True
+
+
+def scrub(text: str, replacements: Mapping[str, str]) -> str:
+    """Replace private temp paths so recorded messages do not depend on where the run happened."""
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text
