@@ -10,12 +10,16 @@ from collections.abc import Mapping
 from importlib.metadata import entry_points
 from typing import Any
 
-from psignal.errors import UnknownWorldError, UsageError, choices_hint
+from psignal.errors import PworldsError, UnknownWorldError, UsageError, choices_hint
 from psignal.world import World, WorldConfig
 
 ENTRY_POINT_GROUP = "pworlds.worlds"
 
 _extra: dict[str, type[World]] = {}
+
+
+class WorldLoadError(PworldsError):
+    """A registered world's code could not be imported (a broken install or a missing optional part)."""
 
 
 def register(cls: type[World]) -> type[World]:
@@ -40,7 +44,10 @@ def world_class(name: str) -> type[World]:
     ep = _entry_points().get(name)
     if ep is None:
         raise UnknownWorldError(f"unknown world {name!r}; {choices_hint(name, world_names())}")
-    cls = ep.load()
+    try:
+        cls = ep.load()
+    except (ImportError, AttributeError) as exc:
+        raise WorldLoadError(f"world {name!r} ({ep.value}) failed to load: {exc}") from exc
     if not (isinstance(cls, type) and issubclass(cls, World)):
         raise UsageError(f"entry point {name!r} ({ep.value}) is not a psignal World subclass")
     if cls.name != name:

@@ -297,21 +297,43 @@ for _part in (env_commands, spec_commands, lemma_commands, serve_commands):
     _part.register(app)
 
 
-def run() -> None:
-    """Console-script entry point: PworldsError → one line on stderr and its exit code."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code: PworldsError → one line on stderr and its exit code."""
     from psignal.errors import PworldsError
 
-    argv = sys.argv[1:]
+    argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "step" and "--" not in argv:
         argv = _protect_step_actions(argv)
     try:
-        app(args=argv, prog_name="pworlds")
+        app(args=argv, prog_name="pworlds", standalone_mode=False)
     except PworldsError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+        return exc.exit_code
+    except click_exceptions() as exc:
+        exc.show()
+        return exc.exit_code
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+    except (KeyboardInterrupt, EOFError):
         typer.echo("interrupted", err=True)
-        sys.exit(130)
+        return 130
+    return 0
+
+
+def click_exceptions() -> tuple[type[Exception], ...]:
+    """typer 0.2x vendors click; accept both its copy and a standalone click."""
+    found: list[type[Exception]] = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(__import__(module, fromlist=["ClickException"]).ClickException)
+        except ImportError:
+            continue
+    return tuple(found)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
 
 
 def _protect_step_actions(argv: list[str]) -> list[str]:

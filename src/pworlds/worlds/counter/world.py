@@ -66,6 +66,11 @@ class CounterWorld(World):
     def instruction(self) -> str:
         return f"The counter is at {self.start}. Bring it to {self.goal} using +1, -1 or reset."
 
+    def reference_solution(self) -> list[Action]:
+        """Straight to the goal from the current value."""
+        name = "+1" if self.goal >= self.value else "-1"
+        return [{"name": name, "arguments": {}} for _ in range(abs(self.goal - self.value))]
+
     def _reset(self) -> Observation:
         cfg: CounterConfig = self.config  # type: ignore[assignment]
         start, goal = _TASK_BOUNDS[self.task or "reach-5"]
