@@ -245,7 +245,7 @@ def inspect_env(ref: str | Path) -> tuple[Env | None, list[Problem]]:
         from pworlds.worlds.toolworld.awm import load_awm_runtime
 
         try:
-            tools, verifiers = load_awm_runtime(path)
+            tools, verifiers = load_awm_runtime(path, image)
         except Exception as exc:
             problems.append(Problem("awm_app.py", 0, f"cannot load the AWM app: {type(exc).__name__}: {exc}"))
     else:
