@@ -1,0 +1,10 @@
+"""Reading settings with defaults."""
+
+DEFAULT_TIMEOUT = 30
+
+
+def get_timeout(settings: dict) -> int:
+    value = settings.get("timeout")
+    if not value:
+        return DEFAULT_TIMEOUT
+    return int(value)

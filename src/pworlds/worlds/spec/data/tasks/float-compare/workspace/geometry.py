@@ -1,0 +1,8 @@
+"""Triangle checks."""
+
+import math
+
+
+def is_right_triangle(a: float, b: float, c: float) -> bool:
+    a, b, c = sorted((a, b, c))
+    return a * a + b * b == c * c

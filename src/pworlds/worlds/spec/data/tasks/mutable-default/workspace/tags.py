@@ -1,0 +1,8 @@
+"""Tag lists for notes."""
+
+
+def add_tag(tag: str, tags: list[str] = []) -> list[str]:
+    """Return ``tags`` with ``tag`` appended (once); a new list when none is given."""
+    if tag not in tags:
+        tags.append(tag)
+    return tags
