@@ -141,6 +141,13 @@ def test_negative_solution_fails(task: dict, seed_bytes: bytes) -> None:
 
 
 @pytest.mark.parametrize("task", TASKS, ids=TASK_IDS)
+def test_negative_solution_is_made_of_valid_calls(task: dict, seed_bytes: bytes) -> None:
+    """A negative is wrong by outcome, not by erroring: the runtime's env check treats a failing step as a defect."""
+    _, results = _run(seed_bytes, task["negative"]["solution"])
+    assert not [r for r in results if isinstance(r, dict) and "error" in r], results
+
+
+@pytest.mark.parametrize("task", TASKS, ids=TASK_IDS)
 def test_reference_solution_is_deterministic(task: dict, seed_bytes: bytes) -> None:
     first, r1 = _run(seed_bytes, task["solution"])
     second, r2 = _run(seed_bytes, task["solution"])
