@@ -49,9 +49,9 @@ def serve_http(
     import uvicorn
 
     adapter = WorldServer(target, max_sessions=max_sessions)
-    app = adapter.build().streamable_http_app(host=host, max_sessions=max_sessions)
+    app = adapter.build().streamable_http_app(host=host, max_sessions=max_sessions, json_response=True)
     print(f"pworlds serve: {target.world} on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on")
+        uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False)
     finally:
         adapter.registry.close_all()

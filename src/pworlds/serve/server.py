@@ -71,6 +71,7 @@ class WorldServer:
             for spec in actions
         ]
         self.tools = [*world_tools, *control]
+        self._schemas = {tool.name: tool.input_schema for tool in self.tools}
         self._control = {
             "env_reset": self._env_reset,
             "env_tasks": self._env_tasks,
@@ -109,7 +110,12 @@ class WorldServer:
             instructions=self.instructions,
             on_list_tools=list_tools,
             on_call_tool=self.call_tool,
+            get_tool_input_schema=self.input_schema,
         )
+
+    def input_schema(self, name: str) -> dict[str, Any] | None:
+        """A tool's input schema by name (the SDK checks ``Mcp-Param-*`` headers against it)."""
+        return self._schemas.get(name)
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams

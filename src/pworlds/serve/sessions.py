@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import anyio
 import anyio.to_thread
 
-from psignal.errors import PworldsError, UsageError
+from psignal.errors import EpisodeStateError, PworldsError, UsageError
 from psignal.world import Observation, StepResult, World, state_hash
 from pworlds.serve.target import ServeTarget
 
@@ -72,6 +72,12 @@ class Episode:
 
     def step(self, action: dict[str, Any]) -> StepResult:
         self.ensure_started()
+        if self.world.done:
+            how = "terminated" if self.world.terminated else "truncated"
+            raise EpisodeStateError(
+                f"{self.world.name}: the episode has ended ({how} after {self.world.steps} steps); "
+                "call env_reset to start another"
+            )
         result = self.world.step(action)
         self.total_reward += result.reward
         return result
