@@ -79,7 +79,8 @@ def normalize_action(action: Any) -> Action:
         extra = set(action) - {"name", "arguments"}
         if extra:
             raise UsageError(f"action has unknown keys {sorted(extra)}; expected 'name' and 'arguments'")
-        arguments = action.get("arguments") or {}
+        arguments = action.get("arguments")
+        arguments = {} if arguments is None else arguments
         if not isinstance(arguments, Mapping):
             raise UsageError(f"action arguments must be an object, got {type(arguments).__name__}")
         return {"name": action["name"], "arguments": dict(arguments)}
@@ -363,10 +364,10 @@ class World(ABC):
         if task is not None and task not in self.tasks():
             raise StateError(f"{self.name}: state names unknown task {task!r}")
         self._specs = None
-        self._restore(world)
         self.task, self.seed, self.steps = task, seed, steps
         self.terminated, self.truncated = terminated, truncated
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # worlds that draw during steps keep their RNG state in _state()
+        self._restore(world)
 
     def parse_action(self, text: str) -> Action:
         """What a person types. Default: an action name, or a JSON ``{"name":…, "arguments":…}``."""

@@ -1,0 +1,67 @@
+"""Trace reading: tolerant of a torn last line only; everything else is an error naming the line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from psignal.errors import TraceError, UsageError
+from psignal.trace import Durability, read_trace
+
+START = {"v": 1, "kind": "start", "world": "counter", "task": "reach-5", "seed": 0}
+STEP = {"v": 1, "kind": "step", "i": 1}
+
+
+def _write(path: Path, *lines: str) -> Path:
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_torn_last_line_is_dropped_with_a_warning(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.jsonl", json.dumps(START) + "\n", json.dumps(STEP) + "\n", '{"v": 1, "ki')
+    with pytest.warns(UserWarning, match="line 3 is torn"):
+        read = read_trace(path)
+    assert [e["kind"] for e in read.events] == ["start", "step"]
+    assert read.torn_line == 3
+
+
+def test_a_bad_line_in_the_middle_is_an_error_with_its_number(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.jsonl", json.dumps(START) + "\n", "not json\n", json.dumps(STEP) + "\n")
+    with pytest.raises(TraceError, match="line 2"):
+        read_trace(path)
+
+
+def test_a_complete_but_invalid_last_line_is_an_error_not_a_tear(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.jsonl", json.dumps(START) + "\n", "garbage\n")
+    with pytest.raises(TraceError, match="line 2"):
+        read_trace(path)
+
+
+def test_unknown_version_and_kind_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(TraceError, match="version"):
+        read_trace(_write(tmp_path / "a.jsonl", json.dumps({**START, "v": 9}) + "\n"))
+    with pytest.raises(TraceError, match="not a trace event"):
+        read_trace(_write(tmp_path / "b.jsonl", json.dumps({**START, "kind": "teleport"}) + "\n"))
+
+
+def test_a_trace_must_begin_with_start(tmp_path: Path) -> None:
+    with pytest.raises(TraceError, match="begins with 'start'"):
+        read_trace(_write(tmp_path / "t.jsonl", json.dumps(STEP) + "\n"))
+
+
+def test_missing_trace_file_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(TraceError, match="no trace file"):
+        read_trace(tmp_path / "missing.jsonl")
+
+
+@pytest.mark.parametrize(("text", "every"), [("step", 1), ("close", None), ("every:50", 50), ("7", 7)])
+def test_durability_settings_parse(text: str, every: int | None) -> None:
+    assert Durability.parse(text).every == every
+
+
+@pytest.mark.parametrize("text", ["sometimes", "every:0", "every:-1"])
+def test_bad_durability_is_a_usage_error(text: str) -> None:
+    with pytest.raises(UsageError, match="durability"):
+        Durability.parse(text)
