@@ -383,3 +383,79 @@ def test_patient_cancellation_outside_window_is_free(seed_bytes: bytes) -> None:
         conn, "cancel_appointment", {"appointment_id": 2, "cancelled_by": "patient", "reason": "trip"}
     )
     assert result["status"] == "cancelled" and result["late_cancel_invoice_id"] is None
+
+
+# One successful call of every tool, in an order where each precondition holds; results must be plain JSON.
+SMOKE_CALLS = [
+    ("get_clinic_info", {}),
+    ("list_specialties", {}),
+    ("search_providers", {"name": "Dr. Kim"}),
+    ("search_providers", {"specialty": "derm", "accepts_plan_id": 6, "accepting_new_patients": True}),
+    ("get_provider", {"provider_id": 7}),
+    ("list_insurance_plans", {"include_inactive": True}),
+    ("list_rooms", {"room_type": "procedure"}),
+    ("search_patients", {"phone": "503", "status": "active", "limit": 5, "offset": 5}),
+    ("get_patient", {"patient_id": 5}),
+    (
+        "create_patient",
+        {
+            "first_name": "Hana",
+            "last_name": "Tanaka",
+            "date_of_birth": "1990-01-31",
+            "sex": "F",
+            "phone": "(503) 555-2233",
+            "address": "12 NE Alberta St",
+            "city": "Portland",
+            "state": "OR",
+            "zip": "97211",
+            "insurance_plan_id": 2,
+            "member_id": "XYP123",
+        },
+    ),
+    ("update_patient_contact", {"patient_id": 52, "email": "hana.t@example.com"}),
+    ("update_patient_insurance", {"patient_id": 52, "insurance_plan_id": None}),
+    ("search_slots", {"status": "any", "date_from": "2025-03-20", "date_to": "2025-03-20"}),
+    (
+        "create_slot",
+        {"provider_id": 1, "room_id": 1, "start_time": "2025-03-24T09:00", "duration_minutes": 30},
+    ),
+    ("block_slot", {"slot_id": 316, "reason": "Training"}),
+    ("unblock_slot", {"slot_id": 316}),
+    ("book_appointment", {"patient_id": 52, "slot_id": 316, "reason": "New patient visit"}),
+    ("search_appointments", {"provider_id": 1, "status": "scheduled", "date_from": "2025-03-24"}),
+    ("get_appointment", {"appointment_id": 6}),
+    ("reschedule_appointment", {"appointment_id": 2, "new_slot_id": 260}),
+    ("cancel_appointment", {"appointment_id": 2, "cancelled_by": "patient", "reason": "Travelling"}),
+    ("check_in_appointment", {"appointment_id": 6}),
+    ("complete_appointment", {"appointment_id": 6, "diagnosis_code": "i10", "summary": "BP follow-up."}),
+    ("get_visit_note", {"appointment_id": 6}),
+    ("list_prescriptions", {"patient_id": 4, "status": "active", "medication": "statin"}),
+    (
+        "prescribe_medication",
+        {"appointment_id": 6, "medication": "amlodipine", "dosage": "5 mg daily", "quantity": 30},
+    ),
+    ("discontinue_prescription", {"prescription_id": 3, "reason": "Switched"}),
+    ("mark_no_show", {"appointment_id": 13}),
+    ("search_invoices", {"patient_id": 6, "status": "open", "kind": "no_show", "date_from": "2025-03-01"}),
+    ("get_invoice", {"invoice_id": 4}),
+    ("pay_invoice", {"invoice_id": 4, "amount_cents": 7500}),
+    ("void_invoice", {"invoice_id": 7, "reason": "Waived"}),
+    ("get_patient_balance", {"patient_id": 6}),
+    ("list_waitlist", {"specialty_id": 4, "status": "any"}),
+    ("add_to_waitlist", {"patient_id": 52, "specialty_id": 3, "priority": 3, "notes": "Mole check"}),
+    ("remove_from_waitlist", {"waitlist_id": 13, "reason": "Booked elsewhere"}),
+    ("book_from_waitlist", {"waitlist_id": 3, "slot_id": 242}),
+    ("deactivate_patient", {"patient_id": 12}),
+]
+
+
+def test_every_tool_succeeds_on_valid_input_and_returns_json(seed_bytes: bytes) -> None:
+    # The first check-in must be of a scheduled appointment today: Robert Chen is already checked in in the seed.
+    conn = _db(seed_bytes)
+    conn.execute("UPDATE appointments SET status = 'scheduled' WHERE id = 6")
+    assert {name for name, _ in SMOKE_CALLS} == set(TOOL_FUNCS)
+    for name, arguments in SMOKE_CALLS:
+        result = _call(conn, name, arguments)
+        assert not (isinstance(result, dict) and "error" in result), (name, result)
+        json.dumps(result)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
