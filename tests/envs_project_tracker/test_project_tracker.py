@@ -217,6 +217,29 @@ def test_plausible_wrong_solution_fails(task: dict[str, Any]) -> None:
     assert verdict["status"] == "fail", verdict
 
 
+@pytest.mark.parametrize("task", TASKS, ids=TASK_IDS)
+def test_plausible_wrong_solution_is_made_of_legal_calls(task: dict[str, Any]) -> None:
+    """A negative that only fails because a tool refused it would test the tools, not the verifier."""
+    _run(task["negative"]["solution"], tolerate_errors=False)
+
+
+def test_offboarding_may_also_remove_the_leaver_from_teams() -> None:
+    task = next(t for t in TASKS if t["id"] == "offboard_marcus_lee")
+    calls = [
+        *task["solution"][:-1],
+        {"name": "remove_team_member", "arguments": {"team": "Web", "user_id": 5}},
+        {"name": "remove_team_member", "arguments": {"team": "Mobile", "user_id": 5}},
+        task["solution"][-1],
+    ]
+    assert _verdict(task, _run(calls, tolerate_errors=False), None)["status"] == "pass"
+
+
+def test_offboarding_to_the_wrong_team_member_fails_and_is_refused() -> None:
+    conn = _open()
+    with pytest.raises(ValueError, match="not a member of the Mobile team"):
+        _call(conn, "assign_issue", {"issue_key": "MOB-19", "assignee_id": 4, "changed_by": 1})
+
+
 @pytest.mark.parametrize("task", [t for t in TASKS if t.get("answer") is not None], ids=lambda t: t["id"])
 @pytest.mark.parametrize("answer", ["", "I could not find it", "2025", "-1", "WEB-99999", "\u2603" * 500])
 def test_information_verifiers_reject_garbage_answers(task: dict[str, Any], answer: str) -> None:
@@ -229,6 +252,8 @@ def test_information_answers_accept_other_formats() -> None:
     final = _open()
     assert _verdict(by_id["platform_march_hours"], final, "45h 15m")["status"] == "pass"
     assert _verdict(by_id["platform_march_hours"], final, "2715 minutes")["status"] == "pass"
+    assert _verdict(by_id["platform_march_hours"], final, "about 45.3 h")["status"] == "pass"
+    assert _verdict(by_id["platform_march_hours"], final, "45 hours")["status"] == "fail"
     assert _verdict(by_id["overdue_web_issues"], final, "web-29 and WEB-26")["status"] == "pass"
     assert _verdict(by_id["mobile_sprint_points"], final, "Sprint 9 has 10 points left")["status"] == "pass"
 

@@ -217,6 +217,7 @@ def verify_offboard_marcus_lee(
         final,
         {
             "users": lambda k, b, a: k == "modified" and b["id"] == marcus,
+            "team_members": lambda k, b, a: k == "removed" and b["user_id"] == marcus,
             "issues": lambda k, b, a: k == "modified" and b["id"] in expected,
             "issue_history": lambda k, b, a: k == "added" and a["issue_id"] in expected,
         },
@@ -305,7 +306,7 @@ def verify_platform_march_hours(
             nums[0] / 60 if re.search(r"\bmin", text) and not re.search(r"\bh(ou)?rs?\b", text) else nums[0]
         )
     unexpected = _unexpected(initial, final, {})
-    ok = given is not None and abs(given - hours) < 0.01 and not unexpected
+    ok = given is not None and abs(given - hours) < 0.051 and not unexpected  # 45.3 for 45.25 is fine
     evidence = {"expected_hours": round(hours, 2), "given_hours": given, "unexpected_changes": unexpected}
     return _result(ok, "correct total" if ok else "wrong or missing total", evidence)
 
