@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import inspect
+import json
 import sqlite3
 from pathlib import Path
 from types import ModuleType
@@ -386,3 +387,75 @@ def test_search_issues_filters_sort_and_paginate() -> None:
     assert nxt["issues"][0]["key"] == "MOB-24"
     by_label = _call(conn, "search_issues", {"label": "customer-reported", "limit": 200})
     assert all("customer-reported" in i["labels"] for i in by_label["issues"])
+
+
+# ---------------------------------------------------------------- every tool works on valid input
+
+VALID_CALLS: dict[str, dict[str, Any]] = {
+    "get_today": {},
+    "search_users": {"name": "an", "team": "Payments"},
+    "get_user": {"user_id": 11},
+    "create_user": {"name": "Ada Park", "email": "ada.park@lumen.example", "title": "Engineer", "team": "Data"},
+    "deactivate_user": {"user_id": 22},  # after handing over Samuel Osei's open issues (see the test)
+    "list_teams": {},
+    "get_team": {"team": "platform"},
+    "add_team_member": {"team": "Data", "user_id": 13},
+    "remove_team_member": {"team": "Web", "user_id": 23},
+    "list_projects": {"team": "Platform", "status": "active"},
+    "get_project": {"project_key": "web"},
+    "list_sprints": {"project_key": "DATA", "status": "closed"},
+    "get_sprint": {"sprint_id": 15},
+    "create_sprint": {"project_key": "DATA", "name": "Sprint 8", "start_date": "2025-04-28", "end_date": "2025-05-09"},
+    "start_sprint": {"sprint_id": 12},  # after closing API Sprint 23 (see the test)
+    "close_sprint": {"sprint_id": 19},
+    "search_issues": {"status": ["todo", "in_progress"], "priority": "high", "created_from": "2025-01-01"},
+    "get_issue": {"issue_key": "API-18"},
+    "create_issue": {"project_key": "OPS", "title": "Rotate deploy keys", "type": "task", "priority": "medium",
+                     "reporter_id": 10, "milestone_id": 9, "due_date": "2025-04-30"},
+    "update_issue": {"issue_key": "OPS-9", "changed_by": 10, "priority": "high", "story_points": 2},
+    "transition_issue": {"issue_key": "OPS-9", "new_status": "in_progress", "changed_by": 14},
+    "assign_issue": {"issue_key": "API-17", "assignee_id": 12, "changed_by": 10},
+    "move_issue_to_sprint": {"issue_key": "API-17", "sprint_id": 12, "changed_by": 10},
+    "set_issue_milestone": {"issue_key": "API-17", "milestone_id": 6, "changed_by": 10},
+    "delete_issue": {"issue_key": "API-20"},
+    "get_issue_history": {"issue_key": "PAY-13"},
+    "list_labels": {"project_key": "PAY"},
+    "create_label": {"project_key": "PAY", "name": "sepa", "color": "#0D9488"},
+    "add_label": {"issue_key": "PAY-13", "label": "refunds"},
+    "remove_label": {"issue_key": "PAY-13", "label": "refunds"},
+    "list_comments": {"issue_key": "WEB-2"},
+    "add_comment": {"issue_key": "WEB-2", "author_id": 2, "body": "Looks good to me."},
+    "log_time": {"issue_key": "DATA-1", "user_id": 20, "minutes": 45, "log_date": "2025-04-10"},
+    "list_time_logs": {"project_key": "PAY", "date_from": "2025-04-01", "limit": 5},
+    "delete_time_log": {"time_log_id": 147},
+    "time_report": {"group_by": "user", "date_from": "2025-04-01", "project_key": "API"},
+    "list_milestones": {"project_key": "MOB", "status": "open"},
+    "create_milestone": {"project_key": "MOB", "name": "3.9 release", "due_date": "2025-05-22"},
+    "close_milestone": {"milestone_id": 9},  # after emptying it of open issues (see the test)
+}  # fmt: skip
+
+
+def test_valid_calls_cover_every_tool() -> None:
+    assert set(VALID_CALLS) == set(TOOL_FUNCS)
+
+
+@pytest.mark.parametrize("tool", sorted(VALID_CALLS))
+def test_every_tool_succeeds_on_valid_input_and_returns_json(tool: str) -> None:
+    conn = _open()
+    if tool == "start_sprint":
+        _call(conn, "close_sprint", {"sprint_id": 11, "carry_over_to_sprint_id": 12})
+    if tool == "deactivate_user":
+        for issue in _call(conn, "search_issues", {"assignee_id": 22, "open_only": True})["issues"]:
+            _call(conn, "assign_issue", {"issue_key": issue["key"], "assignee_id": 20, "changed_by": 19})
+    if tool == "close_milestone":
+        for issue in _call(conn, "search_issues", {"milestone_id": 9, "open_only": True})["issues"]:
+            _call(
+                conn,
+                "set_issue_milestone",
+                {"issue_key": issue["key"], "milestone_id": None, "changed_by": 10},
+            )
+    if tool == "remove_label":
+        _call(conn, "add_label", {"issue_key": "PAY-13", "label": "refunds"})
+    result = _call(conn, tool, VALID_CALLS[tool])
+    json.dumps(result)
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
