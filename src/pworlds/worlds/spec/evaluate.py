@@ -100,19 +100,34 @@ def _close_shared(pid: int) -> None:
         shutil.rmtree(runner.home, ignore_errors=True)
 
 
+def _start(worker: WarmRunner) -> bool:
+    try:
+        worker.start()
+    except WarmRunnerError:
+        return False
+    return True
+
+
 class Evaluator:
     """Runs a task's tests against source snapshots; owns a private scratch directory."""
 
-    def __init__(self, *, limits: Limits, warm: bool = True) -> None:
+    def __init__(
+        self, *, limits: Limits, warm: bool = True, wait_for_warm: bool = False, worker: WarmRunner | None = None
+    ) -> None:
+        """``warm``: use the shared warm worker once it is ready (runs before that are cold, so a one-shot
+        CLI step never waits for a worker it will not reuse). ``wait_for_warm``: block until it is ready."""
         self.limits = limits
         self.warm = warm
+        self.wait_for_warm = wait_for_warm
+        self.worker = worker
         self._scratch = Path(tempfile.mkdtemp(prefix="pspec-run-"))
         self._count = 0
 
     def close(self) -> None:
         shutil.rmtree(self._scratch, ignore_errors=True)
 
-    def run(self, source: Snapshot, template_workspace: Path, expected: list[str]) -> Evaluation:
+    def run(self, source: Snapshot, template_workspace: Path, expected: list[str] | None) -> Evaluation:
+        """Evaluate ``source`` against the template's tests; ``expected=None`` grades every test found."""
         self._count += 1
         self._scratch.mkdir(parents=True, exist_ok=True)
         base = Path(tempfile.mkdtemp(prefix=f"e{self._count}-", dir=self._scratch))
@@ -127,15 +142,19 @@ class Evaluator:
         raw: RawRun | None = None
         try:
             if self.warm:
-                try:
-                    raw = shared_warm_runner().run(run_dir, args, self.limits)
-                    runner = "warm"
-                except WarmRunnerError:
-                    raw = None
+                worker = self.worker or shared_warm_runner()
+                if worker.poll_ready() or (self.wait_for_warm and worker.failures < 3 and _start(worker)):
+                    try:
+                        raw = worker.run(run_dir, args, self.limits)
+                        runner = "warm"
+                    except WarmRunnerError:
+                        raw = None
+                elif worker.failures < 3:
+                    worker.launch()  # warm up in the background; this run goes cold
             if raw is None:
                 raw = run_cold(run_dir, args, home, self.limits)
             report = parse_junit(junit)
-            verdict = decide_verdict(raw, report, expected, self.limits)
+            verdict = decide_verdict(raw, report, list(report.tests) if expected is None else expected, self.limits)
             output, non_utf8 = decode_output(raw)
             paths = {str(run_dir) + "/": "", str(run_dir): "workspace", str(base): "<run>"}
             output = scrub(output, paths)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import functools
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from psignal.errors import StateError, TaskDirError, UsageError, choices_hint
-from pworlds.worlds.spec.workspace import read_files
+from pworlds.worlds.spec.workspace import decode_content, read_files
 
 BUILTIN_DIR = Path(__file__).parent / "data" / "tasks"
 DEFAULT_TASK = "fizzbuzz"
@@ -58,25 +58,68 @@ class TaskSpec(BaseModel):
         return yaml.safe_dump(self.model_dump(), sort_keys=False, allow_unicode=True)
 
 
-def load_task(template: Path) -> TaskSpec:
-    """Read ``template/task.yaml`` and check the template's shape; errors name the file."""
-    path = template / "task.yaml"
+def parse_task_yaml(text: str, where: str) -> TaskSpec:
+    """Validate the text of a ``task.yaml``; ``where`` names it in errors."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise TaskDirError(f"{path}: missing; a pspec task template needs task.yaml, workspace/ and fix/") from exc
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise TaskDirError(f"{path}: cannot read it ({exc}); fix or recreate the task") from exc
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise TaskDirError(f"{where}: not valid YAML ({exc}); fix or recreate the task") from exc
     try:
         spec = TaskSpec.model_validate(data if isinstance(data, dict) else {})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise TaskDirError(f"{path}: {problems}") from exc
+        raise TaskDirError(f"{where}: {problems}") from exc
+    if not spec.fail_to_pass:
+        raise TaskDirError(f"{where}: fail_to_pass is empty; a repair task needs at least one failing test")
+    return spec
+
+
+def load_task(template: Path) -> TaskSpec:
+    """Read ``template/task.yaml`` and check the template's shape; errors name the file."""
+    path = template / "task.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise TaskDirError(f"{path}: missing; a pspec task template needs task.yaml, workspace/ and fix/") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TaskDirError(f"{path}: cannot read it ({exc}); fix or recreate the task") from exc
+    spec = parse_task_yaml(text, str(path))
     if not (template / "workspace").is_dir():
         raise TaskDirError(f"{template}/workspace: missing; the template has no workspace")
-    if not spec.fail_to_pass:
-        raise TaskDirError(f"{path}: fail_to_pass is empty; a repair task needs at least one failing test")
     return spec
+
+
+def template_to_files(template: Path) -> dict[str, str]:
+    """A template directory as ``{relative path: text}`` (the inline form stored in the config)."""
+    load_task(template)
+    files = {"task.yaml": (template / "task.yaml").read_text(encoding="utf-8")}
+    for part in ("workspace", "fix"):
+        for protected in (False, True):
+            for rel, text in read_files(template / part, protected=protected).items():
+                files[f"{part}/{rel}"] = text
+    return dict(sorted(files.items()))
+
+
+def files_to_template(files: dict[str, str], dest: Path) -> None:
+    """Write an inline template to ``dest`` (replacing what differs); paths must stay inside it."""
+    parse_task_yaml(files.get("task.yaml", ""), "config.template_files['task.yaml']")
+    for rel in files:
+        pure = PurePosixPath(rel)
+        if pure.is_absolute() or ".." in pure.parts or not (rel == "task.yaml" or pure.parts[0] in ("workspace", "fix")):
+            raise UsageError(f"config.template_files: bad path {rel!r}; use task.yaml, workspace/... or fix/...")
+    try:
+        current = template_to_files(dest) if (dest / "task.yaml").is_file() else None
+    except TaskDirError:
+        current = None
+    if current == dict(sorted(files.items())):
+        return
+    if dest.exists():
+        shutil.rmtree(dest)
+    for rel, text in files.items():
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(decode_content(text))
+    (dest / "workspace").mkdir(exist_ok=True)
 
 
 @functools.cache

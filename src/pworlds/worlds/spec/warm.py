@@ -20,12 +20,13 @@ import threading
 import time
 from pathlib import Path
 
+from psignal.errors import PworldsError
 from pworlds.worlds.spec.runner import PYTHON_FLAGS, Limits, RawRun, collect_output, isolated_env
 
 _SERVER = Path(__file__).with_name("warm_server.py")
 
 
-class WarmRunnerError(RuntimeError):
+class WarmRunnerError(PworldsError):
     """The warm worker is unavailable; callers fall back to a cold run."""
 
 
@@ -37,11 +38,15 @@ class WarmRunner:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._sock: socket.socket | None = None
+        self._ready = False
+        self.failures = 0
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self, timeout_s: float = 20.0) -> None:
+    def launch(self) -> None:
+        """Start the worker without waiting for it (it warms up in the background)."""
         if self._proc is not None and self._proc.poll() is None:
             return
+        self._ready = False
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
             self._proc = subprocess.Popen(
@@ -57,12 +62,32 @@ class WarmRunner:
         finally:
             theirs.close()
         self._sock = ours
-        ready, _, _ = select.select([ours], [], [], timeout_s)
-        if not ready or not ours.recv(4096):
+
+    def poll_ready(self, timeout_s: float = 0.0) -> bool:
+        """True once the worker has finished warming up; never blocks longer than ``timeout_s``."""
+        if self._ready:
+            return self.alive
+        if self._sock is None or not self.alive:
+            return False
+        ready, _, _ = select.select([self._sock], [], [], timeout_s)
+        if not ready:
+            return False
+        if not self._sock.recv(4096):
             self.close()
+            return False
+        self._ready = True
+        return True
+
+    def start(self, timeout_s: float = 30.0) -> None:
+        """Start the worker and wait until it is warm."""
+        self.launch()
+        if not self.poll_ready(timeout_s):
+            self.close()
+            self.failures += 1
             raise WarmRunnerError("the warm pytest worker did not start")
 
     def close(self) -> None:
+        self._ready = False
         if self._sock is not None:
             self._sock.close()
             self._sock = None
@@ -104,6 +129,7 @@ class WarmRunner:
                 return collect_output(read_fd, pid, limits, started, poll_exit)
             except (OSError, ValueError, KeyError) as exc:
                 self.close()
+                self.failures += 1
                 raise WarmRunnerError(f"warm pytest worker failed: {exc}") from exc
             finally:
                 os.close(read_fd)

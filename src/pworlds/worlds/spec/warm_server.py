@@ -72,6 +72,9 @@ def _warm_up() -> None:
         args = ["-c", ini, "--rootdir", base, "-p", "no:cacheprovider", "-q", "--tb=short"]
         pytest.main([*args, f"--junitxml={os.path.join(base, 'r.xml')}", "tests"])
     finally:
+        # Flush what pytest buffered, or forked children would inherit and print it.
+        sys.stdout.flush()
+        sys.stderr.flush()
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
         for fd in (*saved, null):

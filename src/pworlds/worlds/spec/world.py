@@ -47,9 +47,12 @@ from pworlds.worlds.spec.task import (
     TaskSpec,
     builtin_tasks,
     builtin_template,
+    files_to_template,
     install_template,
     load_task,
+    parse_task_yaml,
     read_fix,
+    template_to_files,
 )
 from pworlds.worlds.spec.workspace import (
     Snapshot,
@@ -83,8 +86,10 @@ _TIMING = re.compile(r" in \d+(\.\d+)?s\b")
 
 class SpecConfig(WorldConfig):
     template: str | None = None
-    """A task template directory (task.yaml, workspace/, fix/) instead of a built-in task; a relative
-    path is relative to the task folder (``.pspec/template`` for tasks made by ``pworlds spec create``)."""
+    """A task template directory (task.yaml, workspace/, fix/) instead of a built-in task. It is read once,
+    at reset, and stored inline as ``template_files`` so the task folder and its trace are self-contained."""
+    template_files: dict[str, str] | None = None
+    """A custom task inline: ``{"task.yaml": ..., "workspace/x.py": ..., "fix/x.py": ...}``."""
     timeout_s: float = Field(default=10.0, gt=0, le=600)
     """Wall-clock limit of one test run; CPU time is limited to the same number of seconds (rounded up)."""
     warm: bool = True
@@ -153,6 +158,9 @@ class SpecWorld(World):
 
     # ------------------------------------------------------------------ tasks and files
     def tasks(self) -> Mapping[str, TaskInfo]:
+        if self._cfg.template_files is not None:
+            spec = parse_task_yaml(self._cfg.template_files.get("task.yaml", ""), "config.template_files")
+            return {spec.name: TaskInfo(spec.name, spec.description, (spec.bug_kind, *spec.tags))}
         if self._cfg.template is not None:
             spec = load_task(self._template_source())
             return {spec.name: TaskInfo(spec.name, spec.description, (spec.bug_kind, *spec.tags))}
@@ -205,7 +213,16 @@ class SpecWorld(World):
         return self._evaluator
 
     def _install(self) -> None:
-        install_template(self._template_source(), self.template)
+        cfg = self._cfg
+        if cfg.template_files is None and cfg.template is not None:
+            # Inline the template so psignal.yaml and the trace's start event carry the whole task.
+            inline = template_to_files(self._template_source())
+            self._cfg = cfg = cfg.model_copy(update={"template": None, "template_files": inline})
+            self.config = cfg
+        if cfg.template_files is not None:
+            files_to_template(cfg.template_files, self.template)
+        else:
+            install_template(self._template_source(), self.template)
         self.spec = load_task(self.template)
         self.original = read_source(self.template / "workspace")
 

@@ -2,4 +2,4 @@
 
 
 def make_multipliers(n: int) -> list:
-    return [lambda x: x * i for i in range(n)]
+    return [lambda x: x * i for i in range(n)]  # noqa: B023

@@ -1,6 +1,6 @@
 import math
 
-from geometry import is_right_triangle
+from geometry import hypotenuse, is_right_triangle
 
 
 def test_integer_triangle():
@@ -17,3 +17,7 @@ def test_irrational_hypotenuse():
 
 def test_not_right():
     assert not is_right_triangle(2, 3, 4)
+
+
+def test_hypotenuse():
+    assert hypotenuse(3, 4) == 5
