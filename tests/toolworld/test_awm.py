@@ -92,11 +92,11 @@ def test_import_rejects_incomplete_source(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(AWM_SOURCE, src)
     (src / "gen_envs.jsonl").unlink()
-    with pytest.raises(AWMImportError, match="gen_envs.jsonl"):
+    with pytest.raises(AWMImportError, match=r"gen_envs\.jsonl"):
         import_awm(src, tmp_path / "out")
     shutil.copy(AWM_SOURCE / "gen_envs.jsonl", src / "gen_envs.jsonl")
     (src / "gen_tasks.jsonl").write_text("{not json\n")
-    with pytest.raises(AWMImportError, match="gen_tasks.jsonl:1"):
+    with pytest.raises(AWMImportError, match=r"gen_tasks\.jsonl:1"):
         import_awm(src, tmp_path / "out")
     (src / "gen_tasks.jsonl").write_text(json.dumps({"scenario": "other", "tasks": []}) + "\n")
     with pytest.raises(AWMImportError, match="no row"):

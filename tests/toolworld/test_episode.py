@@ -85,7 +85,8 @@ def test_check_constraint_violation_is_an_invalid_step(world: ToolWorld) -> None
 
 def test_incremental_hash_equals_full_recount(world: ToolWorld) -> None:
     world.reset(task="add_kettle")
-    for action in world.reference_solution()[:-1] + [
+    for action in [
+        *world.reference_solution()[:-1],
         {"name": "cancel_order", "arguments": {"order_id": 102, "reason": "r"}},
         {"name": "add_item", "arguments": {"order_id": 103, "product_id": 2, "quantity": 1}},
     ]:

@@ -132,7 +132,7 @@ def env_check(
             status = "OK" if r.ok else f"{len(r.problems)} problem(s)"
             sys.stdout.write(f"{label}: {status} ({r.tools} tools, {r.tasks} tasks)\n")
     if not all(r.ok for r in reports):
-        raise typer.Exit(1)
+        raise SystemExit(1)  # typer.Exit codes are lost under standalone_mode=False
 
 
 def verify(
@@ -163,7 +163,7 @@ def verify(
         if verdict.evidence:
             sys.stdout.write(json.dumps(verdict.evidence, ensure_ascii=False, default=str) + "\n")
     if not verdict.passed:
-        raise typer.Exit(1)
+        raise SystemExit(1)  # typer.Exit codes are lost under standalone_mode=False
 
 
 @import_app.command("awm")
