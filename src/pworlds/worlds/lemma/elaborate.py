@@ -274,6 +274,11 @@ class Elaborator:
             for arg in args:
                 proof, typ = self.apply_arg(proof, typ, arg)
             return proof, typ
+        if node.kind == "proj":
+            base = self.infer(node.children[0])
+            for fld in node.value.split("."):
+                base = self.project(base, fld)
+            return base
         if node.kind == "anon":
             raise TacticError("invalid constructor ⟨...⟩, expected type must be known")
         raise TacticError("cannot infer the type of this expression; give the expected type (e.g. with have)")

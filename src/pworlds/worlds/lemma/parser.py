@@ -52,7 +52,7 @@ class LemmaSyntaxError(ValueError):
 # ----------------------------------------------------------------------------------------------- tokens
 _SYMBOLS = [
     "<->", "->", "<-", "/\\", "\\/", ":=", "=>", "!=", "↔", "→", "←", "∧", "∨", "¬", "~", "=", "≠", "+", "*",
-    "(", ")", ",", ":", "⟨", "⟩", "[", "]", "|", "∀", "∃", "λ", "↦", "ℕ", ";", "<;>",
+    "(", ")", ",", ":", "⟨", "⟩", "[", "]", "|", "∀", "∃", "λ", "↦", "ℕ", ";", "<;>", ".",
 ]  # fmt: skip
 _ALIASES = {
     "<->": "↔",
@@ -241,6 +241,10 @@ class _Parser:
         if t.text == "(":
             inner = self.expr(0)
             self.expect(")", "to close '('")
+            while self.at(".") and self.tokens[self.i + 1].kind in ("ident", "num"):
+                self.take()
+                fld = self.take()
+                inner = Node("proj", fld.pos, fld.text, (inner,))
             return inner
         items = []
         if not self.at("⟩"):

@@ -49,7 +49,7 @@ def parse_statement(text: str) -> Statement:
         raise LemmaSyntaxError("empty statement", 1)
     p = _Parser(text)
     params: list[tuple[str, Sort]] = []
-    if p.at("("):
+    if p.at("(") and p.tokens[1].kind == "ident" and _looks_like_params(p):
         while p.at("("):
             p.take()
             names = p.names()
@@ -63,6 +63,14 @@ def parse_statement(text: str) -> Statement:
         raise LemmaSyntaxError(f"unexpected {p._found()} after the statement", p.tok.pos + 1)
     body = to_formula(node, dict(params))
     return Statement(tuple(params), body, text)
+
+
+def _looks_like_params(p: _Parser) -> bool:
+    """``(a b : T)`` starts with names followed by a colon; ``(p ∧ q)`` does not."""
+    i = 1
+    while p.tokens[i].kind == "ident":
+        i += 1
+    return p.tokens[i].kind == "sym" and p.tokens[i].text == ":"
 
 
 class Prover:

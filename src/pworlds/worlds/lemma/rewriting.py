@@ -213,7 +213,7 @@ def _rules(s: NodeStream, goal: Goal, lemmas: Mapping[str, Formula], what: str) 
 
 def _closes_by_rfl(target: Formula) -> bool:
     if isinstance(target, Eq):
-        return target.left == target.right
+        return norm_term(target.left) == norm_term(target.right)
     if isinstance(target, Iff):
         return alpha_key(target.left) == alpha_key(target.right)
     return False
@@ -307,7 +307,7 @@ def _tkey(t: Term) -> tuple:
         return (0,)
     if isinstance(t, Succ):
         return (2, _tkey(t.arg))
-    return (3 if isinstance(t, Add) else 4, _tkey(t.left), _tkey(t.right))  # type: ignore[union-attr]
+    return (4 if isinstance(t, Add) else 3, _tkey(t.left), _tkey(t.right))  # type: ignore[union-attr]
 
 
 def term_less(a: Term, b: Term) -> bool:
@@ -315,8 +315,20 @@ def term_less(a: Term, b: Term) -> bool:
     return (term_size(a), _tkey(a)) < (term_size(b), _tkey(b))
 
 
+def _shape(t: Term) -> tuple:
+    if isinstance(t, Var):
+        return ("v",)
+    if isinstance(t, Zero):
+        return ("0",)
+    if isinstance(t, Succ):
+        return ("S", _shape(t.arg))
+    return (type(t).__name__, _shape(t.left), _shape(t.right))  # type: ignore[union-attr]
+
+
 def _is_permutative(rule: Rule) -> bool:
-    return term_size(rule.lhs) == term_size(rule.rhs) and term_vars(rule.lhs) == term_vars(rule.rhs)
+    """``a + b = b + a``-like rules (same shape, variables permuted) are applied only when they decrease
+    the term order; everything else (``add_assoc``, ``zero_add``) is applied unconditionally."""
+    return _shape(rule.lhs) == _shape(rule.rhs) and term_vars(rule.lhs) == term_vars(rule.rhs)
 
 
 def _norm_formula(f: Formula) -> Formula:

@@ -418,8 +418,6 @@ def _destruct(
             return k(state, goal)
         if pat == "-":
             return k(state, goal)
-        if isinstance(typ, Bot):
-            return state, BotE(proof, goal.target), []
         g, wrap = goal.add_hyp(pat, typ)
         st, body, goals = k(state, g)
         return st, wrap(Let(pat, typ, proof, body)), goals
@@ -454,7 +452,7 @@ def _destruct(
             g = replace(goal, ctx=(*goal.ctx, (var, typ.sort)))
             body_t = rename(typ.body, typ.var, var, typ.sort)
             rest_pat = rest[0] if len(rest) == 1 else ("tuple", rest)
-            h = g.fresh("h")
+            h = g.fresh("✝h")
             g2 = replace(g, ctx=(*g.ctx, (h, body_t)))
             st, body, goals = _destruct(
                 state, g2, Hyp(h), body_t, rest_pat, lambda s2, gg: k(s2, gg.without(h))
@@ -472,7 +470,7 @@ def _destruct(
         raise TacticError(f"rcases: cannot split a proof of {formula_str(typ)} into alternatives")
     left_pat = items[0]
     right_pat: Pattern = items[1] if len(items) == 2 else ("alt", items[1:])
-    hl, hr = goal.fresh("h"), goal.fresh("h")
+    hl = hr = goal.fresh("✝h")
 
     def branch(
         st: ProofState, name: str, t: Formula, p: Pattern, case: str
