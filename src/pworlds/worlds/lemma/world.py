@@ -71,6 +71,7 @@ class LemmaWorld(World):
         self.tactics: list[str] = []
         self._tasks: dict[str, TaskInfo] | None = None
         self._pending_task: str | None = None
+        self._coq: Any = None  # one coqtop per world, reused across resets
         if self.cfg.statement is not None and self.cfg.backend != "coq":
             try:
                 parse_statement(self.cfg.statement)
@@ -131,10 +132,12 @@ class LemmaWorld(World):
                 return BuiltinBackend(parse_statement(self.cfg.statement or ""), lemmas_before(None))
             return BuiltinBackend(by_name()[task].statement, lemmas_before(task))
         if self.cfg.backend == "coq":
-            from pworlds.worlds.lemma.coq import CoqBackend, coq_statement
+            from pworlds.worlds.lemma.coq import CoqBackend, CoqSession, coq_statement
 
             stmt = self.cfg.statement if task == CUSTOM else coq_statement(by_name()[task])
-            return CoqBackend(stmt or "", reuse=self.backend)
+            if self._coq is None or self._coq.proc.poll() is not None:
+                self._coq = CoqSession()
+            return CoqBackend(stmt or "", self._coq)
         from pworlds.worlds.lemma.lean import LeanBackend
 
         stmt = self.cfg.statement if task == CUSTOM else by_name()[task].statement.lean()
@@ -214,3 +217,6 @@ class LemmaWorld(World):
         if self.backend is not None:
             self.backend.close()
             self.backend = None
+        if self._coq is not None:
+            self._coq.close()
+            self._coq = None
