@@ -112,7 +112,12 @@ class Evaluator:
     """Runs a task's tests against source snapshots; owns a private scratch directory."""
 
     def __init__(
-        self, *, limits: Limits, warm: bool = True, wait_for_warm: bool = False, worker: WarmRunner | None = None
+        self,
+        *,
+        limits: Limits,
+        warm: bool = True,
+        wait_for_warm: bool = False,
+        worker: WarmRunner | None = None,
     ) -> None:
         """``warm``: use the shared warm worker once it is ready (runs before that are cold, so a one-shot
         CLI step never waits for a worker it will not reuse). ``wait_for_warm``: block until it is ready."""
@@ -154,7 +159,9 @@ class Evaluator:
             if raw is None:
                 raw = run_cold(run_dir, args, home, self.limits)
             report = parse_junit(junit)
-            verdict = decide_verdict(raw, report, list(report.tests) if expected is None else expected, self.limits)
+            verdict = decide_verdict(
+                raw, report, list(report.tests) if expected is None else expected, self.limits
+            )
             output, non_utf8 = decode_output(raw)
             paths = {str(run_dir) + "/": "", str(run_dir): "workspace", str(base): "<run>"}
             output = scrub(output, paths)

@@ -34,7 +34,16 @@ OUTPUT_CAP_BYTES = 16 * 1024
 
 XML_CAP_BYTES = 8 * 1024 * 1024
 
-VERDICTS = ("passed", "failed", "collection_error", "no_tests", "timeout", "crashed", "output_limit", "no_report")
+VERDICTS = (
+    "passed",
+    "failed",
+    "collection_error",
+    "no_tests",
+    "timeout",
+    "crashed",
+    "output_limit",
+    "no_report",
+)
 """Run-level verdicts, most specific first in :func:`decide_verdict`."""
 
 
@@ -240,7 +249,7 @@ def run_cold(run_dir: Path, args: list[str], home: Path, limits: Limits) -> RawR
             stdout=write_fd,
             stderr=write_fd,
             start_new_session=True,
-            preexec_fn=lambda: apply_limits(limits),  # noqa: PLW1509 - single-threaded caller
+            preexec_fn=lambda: apply_limits(limits),
             close_fds=True,
         )
     finally:
@@ -266,7 +275,9 @@ class TestResult:
     message: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"outcome": self.outcome, "message": self.message} if self.message else {"outcome": self.outcome}
+        return (
+            {"outcome": self.outcome, "message": self.message} if self.message else {"outcome": self.outcome}
+        )
 
 
 @dataclass(slots=True)
@@ -304,7 +315,9 @@ def parse_junit(path: Path) -> Report:
             text = error.get("message") or ""
             detail = (error.text or "").strip().splitlines()
             useful = [line for line in detail if line.startswith("E ")]
-            report.collection_errors.append(f"{name}: {text} {useful[-1][1:].strip() if useful else ''}".strip())
+            report.collection_errors.append(
+                f"{name}: {text} {useful[-1][1:].strip() if useful else ''}".strip()
+            )
             continue
         test_id = f"{classname}::{name}"
         if failure is not None:

@@ -80,7 +80,9 @@ def load_task(template: Path) -> TaskSpec:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise TaskDirError(f"{path}: missing; a pspec task template needs task.yaml, workspace/ and fix/") from exc
+        raise TaskDirError(
+            f"{path}: missing; a pspec task template needs task.yaml, workspace/ and fix/"
+        ) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise TaskDirError(f"{path}: cannot read it ({exc}); fix or recreate the task") from exc
     spec = parse_task_yaml(text, str(path))
@@ -105,8 +107,14 @@ def files_to_template(files: dict[str, str], dest: Path) -> None:
     parse_task_yaml(files.get("task.yaml", ""), "config.template_files['task.yaml']")
     for rel in files:
         pure = PurePosixPath(rel)
-        if pure.is_absolute() or ".." in pure.parts or not (rel == "task.yaml" or pure.parts[0] in ("workspace", "fix")):
-            raise UsageError(f"config.template_files: bad path {rel!r}; use task.yaml, workspace/... or fix/...")
+        if (
+            pure.is_absolute()
+            or ".." in pure.parts
+            or not (rel == "task.yaml" or pure.parts[0] in ("workspace", "fix"))
+        ):
+            raise UsageError(
+                f"config.template_files: bad path {rel!r}; use task.yaml, workspace/... or fix/..."
+            )
     try:
         current = template_to_files(dest) if (dest / "task.yaml").is_file() else None
     except TaskDirError:

@@ -31,7 +31,13 @@ def _preimport() -> None:
             importlib.import_module(f"_pytest.{name}")
         except ImportError:
             pass
-    for name in ("_pytest.assertion.rewrite", "_pytest.junitxml", "xml.etree.ElementTree", "difflib", "pprint"):
+    for name in (
+        "_pytest.assertion.rewrite",
+        "_pytest.junitxml",
+        "xml.etree.ElementTree",
+        "difflib",
+        "pprint",
+    ):
         importlib.import_module(name)
 
 
@@ -123,7 +129,7 @@ def _child(sock: socket.socket, request: dict, out_fd: int) -> None:
 
         sys.argv = ["pytest", *request["args"]]
         code = int(pytest.main(request["args"]))
-    except BaseException as exc:  # noqa: BLE001 - report anything, then leave without unwinding into the server
+    except BaseException as exc:
         try:
             os.write(2, f"pspec warm worker: {type(exc).__name__}: {exc}\n".encode())
         except OSError:
@@ -132,7 +138,7 @@ def _child(sock: socket.socket, request: dict, out_fd: int) -> None:
         try:
             sys.stdout.flush()
             sys.stderr.flush()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
         os._exit(code)
 

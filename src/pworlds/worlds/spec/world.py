@@ -66,7 +66,6 @@ from pworlds.worlds.spec.workspace import (
     restore_protected,
     tree_hash,
     unified_diff,
-    write_files,
     write_source,
 )
 
@@ -128,9 +127,16 @@ _ACTIONS = [
     ActionSpec.from_model("list_files", "List the workspace files (source and read-only tests).", _NoArgs),
     ActionSpec.from_model("read_file", "Read one workspace file.", _PathArgs),
     ActionSpec.from_model("write_file", "Create or overwrite a source file.", _WriteArgs),
-    ActionSpec.from_model("replace_in_file", "Replace one exact occurrence of text in a source file.", _ReplaceArgs),
+    ActionSpec.from_model(
+        "replace_in_file", "Replace one exact occurrence of text in a source file.", _ReplaceArgs
+    ),
 ]
-_ALIASES = {"run-tests": "run_tests", "list-files": "list_files", "read-file": "read_file", "ls": "list_files"}
+_ALIASES = {
+    "run-tests": "run_tests",
+    "list-files": "list_files",
+    "read-file": "read_file",
+    "ls": "list_files",
+}
 
 
 class SpecWorld(World):
@@ -175,10 +181,14 @@ class SpecWorld(World):
         path = Path(self._cfg.template).expanduser()
         if not path.is_absolute():
             if self.workdir is None:
-                raise UsageError(f"spec: template {self._cfg.template!r} is relative but no task folder is attached")
+                raise UsageError(
+                    f"spec: template {self._cfg.template!r} is relative but no task folder is attached"
+                )
             path = self.workdir / path
         if not (path / "task.yaml").is_file():
-            raise UsageError(f"spec: template {path} has no task.yaml; pass a folder made by 'pworlds spec create'")
+            raise UsageError(
+                f"spec: template {path} has no task.yaml; pass a folder made by 'pworlds spec create'"
+            )
         return path
 
     @property
@@ -234,7 +244,9 @@ class SpecWorld(World):
         for base in (root / "workspace", root / ".pspec" / "template"):
             if base.is_dir():
                 files.extend(
-                    p for p in sorted(base.rglob("*")) if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts
+                    p
+                    for p in sorted(base.rglob("*"))
+                    if p.is_file() and not p.is_symlink() and "__pycache__" not in p.parts
                 )
         return files
 
@@ -272,7 +284,10 @@ class SpecWorld(World):
     def observe(self) -> Observation:
         spec = self.spec
         files = sorted(self.source) + sorted(read_files(self.template / "workspace", protected=True))
-        lines = [f"Task {self.task}: {spec.description if spec else ''}".strip(), "Files: " + ", ".join(files)]
+        lines = [
+            f"Task {self.task}: {spec.description if spec else ''}".strip(),
+            "Files: " + ", ".join(files),
+        ]
         if self.last_verdict is None:
             lines.append("Tests have not been run yet (run_tests grades the workspace).")
         else:
@@ -337,7 +352,12 @@ class SpecWorld(World):
         path.write_text(new, encoding="utf-8")
         after = read_source(self.workspace)
         self.source = after
-        info = {"kind": "edit", "path": rel, "diff": unified_diff(before, after), "source_sha256": tree_hash(after)}
+        info = {
+            "kind": "edit",
+            "path": rel,
+            "diff": unified_diff(before, after),
+            "source_sha256": tree_hash(after),
+        }
         return self._reply(f"wrote {rel} ({len(new)} characters)", "edit", info)
 
     def _run_tests(self) -> StepResult:
@@ -404,7 +424,9 @@ class SpecWorld(World):
             verdict = state["last_verdict"]
             message, output = str(state["last_message"]), str(state["last_output"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise StateError(f"spec: malformed state ({exc!r}); expected the dict from SpecWorld.state()") from exc
+            raise StateError(
+                f"spec: malformed state ({exc!r}); expected the dict from SpecWorld.state()"
+            ) from exc
         self._install()
         if self.workdir is None or not self.workspace.is_dir():
             if self.workspace.exists():
@@ -419,7 +441,9 @@ class SpecWorld(World):
         """Re-apply a recorded evaluation: write its snapshot over the workspace, re-run, compare verdicts."""
         if action.get("name") not in ("run_tests", "run-tests") or "snapshot" not in recorded_info:
             return self.step(action)
-        target = apply_changes(self.evaluated, recorded_info["snapshot"], list(recorded_info.get("removed", [])))
+        target = apply_changes(
+            self.evaluated, recorded_info["snapshot"], list(recorded_info.get("removed", []))
+        )
         write_source(self.workspace, target)
         result = self.step(action)
         recorded = {tid: r.get("outcome") for tid, r in dict(recorded_info.get("tests", {})).items()}
@@ -430,7 +454,9 @@ class SpecWorld(World):
             if recorded.get(tid) != now.get(tid)
         }
         info = {**result.info, "verdict_changes": changed}
-        return StepResult(result.observation, result.reward, result.terminated, result.truncated, result.valid, info)
+        return StepResult(
+            result.observation, result.reward, result.terminated, result.truncated, result.valid, info
+        )
 
     # ------------------------------------------------------------------ people and oracles
     def parse_action(self, text: str) -> Action:
@@ -445,7 +471,7 @@ class SpecWorld(World):
             return {"name": name, "arguments": {"path": rest.strip()}}
         if name in ("write_file", "replace_in_file"):
             raise ActionParseError(
-                f"{name} takes JSON arguments: '{{\"name\": \"{name}\", \"arguments\": {{...}}}}' "
+                f'{name} takes JSON arguments: \'{{"name": "{name}", "arguments": {{...}}}}\' '
                 "(or edit the workspace with any editor and run 'run-tests')"
             )
         raise ActionParseError(
@@ -457,7 +483,10 @@ class SpecWorld(World):
             return None
         fix = read_fix(self.template)
         steps: list[Action] = [
-            {"name": "write_file", "arguments": {"path": rel, "content": decode_content(text).decode("utf-8")}}
+            {
+                "name": "write_file",
+                "arguments": {"path": rel, "content": decode_content(text).decode("utf-8")},
+            }
             for rel, text in sorted(fix.items())
         ]
         return [*steps, {"name": "run_tests", "arguments": {}}]
