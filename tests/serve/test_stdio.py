@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import anyio
 import pytest
@@ -60,5 +61,19 @@ def test_stdio_server_honours_max_steps_from_set_as_truncation() -> None:
             assert second["truncated"] is True and second["terminated"] is False
             after = await client.call_tool("plus_one", {})
             assert after.is_error and "env_reset" in after.content[0].text
+
+    anyio.run(body)
+
+
+def test_pworlds_console_script_serves_over_stdio() -> None:
+    script = Path(sys.executable).parent / "pworlds"
+    if not script.exists():
+        pytest.skip("the pworlds console script is not installed in this environment")
+
+    async def body() -> None:
+        params = StdioServerParameters(command=str(script), args=["serve", "counter", "--task", "down-to-0"])
+        async with Client(params) as client:
+            step = await client.call_tool("minus_one", {})
+            assert step.structured_content["observation"]["value"] == 4
 
     anyio.run(body)
