@@ -19,6 +19,7 @@ cheap (built-in tactics take microseconds) and keeps the state small, complete a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
@@ -212,6 +213,24 @@ class LemmaWorld(World):
     def restore(self, state: Mapping[str, Any]) -> None:
         self._pending_task = state.get("task") if isinstance(state, Mapping) else None
         super().restore(state)
+
+    # ------------------------------------------------------------------------------------------ files
+    PROOF_FILE: ClassVar[str] = "proof.lean"
+
+    def proof_script(self) -> str:
+        """The proof so far as a Lean (or Coq) script — what a person would paste into an editor."""
+        if self.cfg.backend == "coq":
+            body = "\n".join(f"  {t if t.endswith('.') else t + '.'}" for t in self.tactics)
+            return f"Theorem {self.task} : {self.statement_text()}.\nProof.\n{body}\n"
+        body = "\n".join(f"  {t}" for t in self.tactics) or "  sorry"
+        return f"theorem {self.task} {self.statement_text()} := by\n{body}\n"
+
+    def persist(self, root: Path) -> None:
+        (root / self.PROOF_FILE).write_text(self.proof_script(), encoding="utf-8")
+
+    def artifact_files(self, root: Path) -> list[Path]:
+        path = root / self.PROOF_FILE
+        return [path] if path.exists() else []
 
     def close(self) -> None:
         if self.backend is not None:
