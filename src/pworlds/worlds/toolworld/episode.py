@@ -236,11 +236,14 @@ class Episode:
             pass
 
     def _collect(self) -> tuple[dict[str, dict[str, list[Any]]], int]:
-        rows = self.conn.execute(f"SELECT tbl, k, old, new FROM {CHANGELOG} ORDER BY seq").fetchall()
-        self.conn.execute(f"DELETE FROM {CHANGELOG}")
+        # one statement reads and clears the log; RETURNING order is unspecified, so sort by seq
+        rows = sorted(
+            self.conn.execute(f"DELETE FROM {CHANGELOG} RETURNING seq, tbl, k, old, new").fetchall(),
+            key=_first,
+        )
         first: dict[tuple[str, str], str | None] = {}
         last: dict[tuple[str, str], str | None] = {}
-        for tbl, k, old, new in rows:
+        for _seq, tbl, k, old, new in rows:
             key = (tbl, str(k))
             if key not in first:
                 first[key] = old
@@ -313,3 +316,7 @@ def net_diff(
         if removed or added:
             out[t.name] = {"removed": removed, "added": added}
     return out
+
+
+def _first(row: Any) -> Any:
+    return row[0]

@@ -1,0 +1,312 @@
+"""toolworld performance: reset, tool-call rate, memory of many episodes, and AWM in-process vs uvicorn.
+
+Run: ``.venv/bin/python benchmarks/bench_toolworld.py``. Prints a markdown table and writes it to
+docs/perf/toolworld.md. Targets (issue 4): reset <= 100 us median for a 20-table, 2,000-row env;
+>= 10,000 in-process tool calls/s on one core; 1,024 concurrent episodes <= 512 MiB RSS.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+AWM_SOURCE = ROOT / "tests" / "toolworld" / "fixtures" / "awm"
+OUT = ROOT / "docs" / "perf" / "toolworld.md"
+
+
+def rss_mib(pid: int | None = None) -> float:
+    for line in Path(f"/proc/{pid or 'self'}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def median_us(fn: Any, n: int) -> float:
+    samples = []
+    for _ in range(n):
+        t0 = time.perf_counter_ns()
+        fn()
+        samples.append(time.perf_counter_ns() - t0)
+    return statistics.median(samples) / 1000
+
+
+# ----------------------------------------------------------------------------- a procedural env
+def build_procedural_env(root: Path, tables: int = 20, rows_per_table: int = 100) -> Path:
+    """20 tables x 100 rows (2,000 rows), each row with a FK to the previous table, CHECKs and an index."""
+    env = root / "bench_env"
+    env.mkdir(parents=True, exist_ok=True)
+    schema, seed = [], []
+    for t in range(tables):
+        fk = f", parent_id INTEGER REFERENCES t{t - 1}(id)" if t else ""
+        schema.append(
+            f"CREATE TABLE t{t} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, qty INTEGER NOT NULL CHECK (qty >= 0), "
+            f"price REAL NOT NULL, note TEXT{fk});\nCREATE INDEX t{t}_name ON t{t}(name);"
+        )
+        for r in range(1, rows_per_table + 1):
+            parent = f", {((r * 7) % rows_per_table) + 1}" if t else ""
+            seed.append(f"INSERT INTO t{t} VALUES ({r}, 'item {t}-{r}', {r % 50}, {r * 1.25}, 'note {r}'{parent});")
+    (env / "schema.sql").write_text("\n".join(schema) + "\n")
+    (env / "seed.sql").write_text("\n".join(seed) + "\n")
+    (env / "env.yaml").write_text(
+        "id: bench_env\ntitle: Bench\ndescription: Procedural benchmark env.\ndomain: bench\nversion: '1'\n"
+        "provenance: {generator: procedural, seed: 0, model: null}\n"
+    )
+    (env / "tools.py").write_text(
+        textwrap.dedent(
+            '''
+            import sqlite3
+
+
+            def get_item(conn: sqlite3.Connection, table: int, item_id: int) -> dict | None:
+                """Read one row."""
+                row = conn.execute(f"SELECT * FROM t{int(table)} WHERE id = ?", (item_id,)).fetchone()
+                return dict(row) if row else None
+
+
+            def adjust_qty(conn: sqlite3.Connection, table: int, item_id: int, delta: int) -> dict:
+                """Change a row's quantity."""
+                conn.execute(f"UPDATE t{int(table)} SET qty = qty + ? WHERE id = ?", (delta, item_id))
+                return {"ok": True}
+            '''
+        )
+    )
+    (env / "tasks.yaml").write_text(
+        "tasks:\n  - id: bump\n    instruction: Add one to item 1 of t0.\n"
+        "    solution:\n      - {name: adjust_qty, arguments: {table: 0, item_id: 1, delta: 1}}\n"
+    )
+    (env / "verify.py").write_text(
+        "import sqlite3\n\n\ndef verify_bump(initial: sqlite3.Connection, final: sqlite3.Connection, answer: str | None)"
+        " -> dict:\n    q = final.execute('SELECT qty FROM t0 WHERE id = 1').fetchone()[0]\n"
+        "    return {'status': 'pass' if q == 2 else 'fail'}\n"
+    )
+    return env
+
+
+# ----------------------------------------------------------------------------- in-process measurements
+def bench_inprocess(env_path: Path) -> dict[str, Any]:
+    from psignal.world import canonical_json, state_hash
+    from pworlds.worlds.toolworld import ToolWorld
+    from pworlds.worlds.toolworld.episode import Episode
+    from pworlds.worlds.toolworld.loader import load_env
+
+    env = load_env(env_path)
+    out: dict[str, Any] = {"image_kib": len(env.image.data) / 1024}
+    out["deserialize_us"] = median_us(lambda: Episode(env.image).close(), 3000)
+    world = ToolWorld({"env": str(env_path), "max_steps": None})
+    world.reset(task="bump")
+    out["reset_us"] = median_us(lambda: world.reset(task="bump"), 3000)
+
+    def rate(action: dict[str, Any], seconds: float = 1.5, with_trace: bool = True) -> float:
+        world.reset(task="bump")
+        events: list[str] = []
+        n, t_end = 0, time.perf_counter() + seconds
+        t0 = time.perf_counter()
+        while time.perf_counter() < t_end:
+            for _ in range(30):  # a 30-step episode, then reset (bounded call log in the state)
+                result = world.step(action)
+                if with_trace:
+                    events.append(canonical_json({
+                        "v": 1, "kind": "step", "i": n, "action": action, "valid": result.valid,
+                        "reward": result.reward, "terminated": result.terminated, "truncated": result.truncated,
+                        "observation": result.observation, "state_hash": state_hash(world.state()),
+                        "info": result.info,
+                    }))  # fmt: skip
+                n += 1
+            world.reset(task="bump")
+            events.clear()
+        return n / (time.perf_counter() - t0)
+
+    read = {"name": "get_item", "arguments": {"table": 3, "item_id": 42}}
+    write = {"name": "adjust_qty", "arguments": {"table": 3, "item_id": 42, "delta": 1}}
+    out["read_calls_per_s"] = rate(read)
+    out["write_calls_per_s"] = rate(write)
+    out["write_calls_per_s_no_trace"] = rate(write, with_trace=False)
+    world.close()
+    return out
+
+
+def bench_memory(env_ref: str, n: int = 1024) -> float:
+    from pworlds.worlds.toolworld import ToolWorld
+    from pworlds.worlds.toolworld.loader import load_env
+
+    load_env(env_ref)
+    gc.collect()
+    before = rss_mib()
+    worlds = []
+    for _ in range(n):
+        w = ToolWorld({"env": env_ref})
+        w.reset()
+        spec = w.actions()[0]
+        worlds.append(w)
+        del spec
+    gc.collect()
+    used = rss_mib() - before
+    for w in worlds:
+        w.close()
+    return used
+
+
+# ----------------------------------------------------------------------------- AWM: in-process vs uvicorn
+def bench_awm_inprocess(env_path: Path) -> dict[str, Any]:
+    from pworlds.worlds.toolworld import ToolWorld
+    from pworlds.worlds.toolworld.loader import load_env
+
+    gc.collect()
+    rss0 = rss_mib()
+    t0 = time.perf_counter()
+    load_env(env_path)
+    world = ToolWorld({"env": str(env_path), "max_steps": None})
+    world.reset(task="task_0")
+    world.step({"name": "list_books", "arguments": {}})
+    start_s = time.perf_counter() - t0
+    reset_us = median_us(lambda: world.reset(task="task_0"), 500)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < 2.0:
+        world.reset(task="task_0")
+        world.step({"name": "list_books", "arguments": {"title": "Dune"}})
+        world.step({"name": "borrow_book", "arguments": {"member_id": 1, "book_id": 3}})
+        n += 2
+    rate = n / (time.perf_counter() - t0)
+    world.close()
+    return {"start_s": start_s, "reset_us": reset_us, "calls_per_s": rate, "rss_mib": rss_mib() - rss0}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rebuild_db(db: Path, schema: str, seed: str) -> None:
+    """The published approach's reset: drop everything and rebuild the DB from SQL."""
+    conn = sqlite3.connect(db)
+    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    conn.execute("PRAGMA foreign_keys = OFF")
+    for name in names:
+        conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+    conn.executescript(schema)
+    conn.executescript(seed)
+    conn.commit()
+    conn.close()
+
+
+def bench_awm_uvicorn(env_path: Path, tmp: Path) -> dict[str, Any]:
+    import httpx
+
+    schema = (env_path / "schema.sql").read_text()
+    seed = (env_path / "seed.sql").read_text()
+    app_file = tmp / "awm_server.py"
+    app_file.write_text((env_path / "awm_app.py").read_text())
+    db = tmp / "awm.db"
+    port = _free_port()
+    t0 = time.perf_counter()
+    _rebuild_db(db, schema, seed)
+    proc = subprocess.Popen(
+        [sys.executable, str(app_file)],
+        env={**os.environ, "DATABASE_PATH": f"sqlite:///{db}", "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            while True:
+                try:
+                    client.get("/api/books")
+                    break
+                except httpx.TransportError:
+                    if time.perf_counter() - t0 > 30:
+                        raise RuntimeError("uvicorn did not start") from None
+                    time.sleep(0.01)
+            start_s = time.perf_counter() - t0
+            reset_us = median_us(lambda: _rebuild_db(db, schema, seed), 100)
+            n, t1 = 0, time.perf_counter()
+            while time.perf_counter() - t1 < 2.0:
+                _rebuild_db(db, schema, seed)
+                client.get("/api/books", params={"title": "Dune"})
+                client.post("/api/loans", json={"member_id": 1, "book_id": 3})
+                n += 2
+            rate = n / (time.perf_counter() - t1)
+            rss = rss_mib(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return {"start_s": start_s, "reset_us": reset_us, "calls_per_s": rate, "rss_mib": rss}
+
+
+def main() -> None:
+    from pworlds.worlds.toolworld.awm import import_awm
+    from pworlds.worlds.toolworld.envs import shipped_env_dirs
+
+    with tempfile.TemporaryDirectory(prefix="pworlds-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        env_path = build_procedural_env(tmp)
+        inproc = bench_inprocess(env_path)
+        mem_proc = bench_memory(str(env_path))
+        shipped = next(iter(shipped_env_dirs()), None)
+        mem_shipped = bench_memory(shipped) if shipped else float("nan")
+        (awm_env,) = import_awm(AWM_SOURCE, tmp / "awm_envs")
+        awm_in = bench_awm_inprocess(awm_env)
+        awm_uv = bench_awm_uvicorn(awm_env, tmp)
+
+    rows = [
+        ("reset (deserialize fresh DB), 20 tables / 2,000 rows, median", f"{inproc['deserialize_us']:.0f} µs", "≤ 100 µs"),
+        ("world.reset() incl. episode bookkeeping, median", f"{inproc['reset_us']:.0f} µs", "≤ 100 µs"),
+        ("seeded image size", f"{inproc['image_kib']:.0f} KiB", ""),
+        ("tool calls/s, read (validation, txn, diff, trace event + state hash)", f"{inproc['read_calls_per_s']:,.0f}", "≥ 10,000"),
+        ("tool calls/s, write (same, 1 row changed → diff + hash update)", f"{inproc['write_calls_per_s']:,.0f}", "≥ 10,000"),
+        ("tool calls/s, write, without building trace events", f"{inproc['write_calls_per_s_no_trace']:,.0f}", ""),
+        ("1,024 concurrent episodes, 20-table env: RSS added", f"{mem_proc:.0f} MiB", "≤ 512 MiB"),
+        (f"1,024 concurrent episodes, shipped env {shipped}: RSS added", f"{mem_shipped:.0f} MiB", "≤ 512 MiB"),
+    ]  # fmt: skip
+    awm_rows = [
+        ("start (load app → first answer)", f"{awm_in['start_s'] * 1000:.0f} ms", f"{awm_uv['start_s'] * 1000:.0f} ms",
+         f"{awm_uv['start_s'] / awm_in['start_s']:.1f}×"),
+        ("reset, median", f"{awm_in['reset_us']:.0f} µs", f"{awm_uv['reset_us']:.0f} µs",
+         f"{awm_uv['reset_us'] / awm_in['reset_us']:.0f}×"),
+        ("tool calls/s (reset + read + write loop)", f"{awm_in['calls_per_s']:,.0f}", f"{awm_uv['calls_per_s']:,.0f}",
+         f"{awm_in['calls_per_s'] / awm_uv['calls_per_s']:.1f}×"),
+        ("RSS per env", f"{awm_in['rss_mib']:.0f} MiB (added to the process)", f"{awm_uv['rss_mib']:.0f} MiB (server process)",
+         f"{awm_uv['rss_mib'] / max(awm_in['rss_mib'], 1):.1f}×"),
+    ]  # fmt: skip
+    lines = [
+        "# toolworld performance",
+        "",
+        f"`benchmarks/bench_toolworld.py`, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
+        f"{os.cpu_count()} CPUs, one core used.",
+        "",
+        "| measurement | result | target |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        "",
+        "## AWM fixture env: pworlds in-process (ASGI transport, in-memory DB) vs published approach",
+        "",
+        "Published approach: the same FastAPI app under real uvicorn in a subprocess, called over HTTP with httpx, "
+        "DB rebuilt from SQL on reset.",
+        "",
+        "| measurement | pworlds in-process | uvicorn + HTTP | ratio (pworlds advantage) |",
+        "|---|---|---|---|",
+        *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in awm_rows],
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text)
+    print(json.dumps({"inprocess": inproc, "awm_inprocess": awm_in, "awm_uvicorn": awm_uv}, default=float), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
