@@ -56,7 +56,9 @@ def build_procedural_env(root: Path, tables: int = 20, rows_per_table: int = 100
         )
         for r in range(1, rows_per_table + 1):
             parent = f", {((r * 7) % rows_per_table) + 1}" if t else ""
-            seed.append(f"INSERT INTO t{t} VALUES ({r}, 'item {t}-{r}', {r % 50}, {r * 1.25}, 'note {r}'{parent});")
+            seed.append(
+                f"INSERT INTO t{t} VALUES ({r}, 'item {t}-{r}', {r % 50}, {r * 1.25}, 'note {r}'{parent});"
+            )
     (env / "schema.sql").write_text("\n".join(schema) + "\n")
     (env / "seed.sql").write_text("\n".join(seed) + "\n")
     (env / "env.yaml").write_text(
@@ -192,7 +194,12 @@ def _free_port() -> int:
 def _rebuild_db(db: Path, schema: str, seed: str) -> None:
     """The published approach's reset: drop everything and rebuild the DB from SQL."""
     conn = sqlite3.connect(db)
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
     conn.execute("PRAGMA foreign_keys = OFF")
     for name in names:
         conn.execute(f'DROP TABLE IF EXISTS "{name}"')
@@ -246,17 +253,35 @@ def bench_awm_uvicorn(env_path: Path, tmp: Path) -> dict[str, Any]:
     return {"start_s": start_s, "reset_us": reset_us, "calls_per_s": rate, "rss_mib": rss}
 
 
+def memory_in_subprocess(env_ref: str, n: int = 1024) -> float:
+    """RSS added by n episodes, measured in a fresh interpreter so earlier benchmarks do not skew it."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--memory", env_ref, str(n)], capture_output=True, text=True, check=True
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def calibration_ms() -> float:
+    """Pure-Python yardstick: ``sum(range(10**7))`` (≈ 80-120 ms on an idle modern core)."""
+    return min(median_us(lambda: sum(range(10**7)), 1) for _ in range(3)) / 1000
+
+
 def main() -> None:
     from pworlds.worlds.toolworld.awm import import_awm
     from pworlds.worlds.toolworld.envs import shipped_env_dirs
 
+    if len(sys.argv) == 4 and sys.argv[1] == "--memory":
+        print(bench_memory(sys.argv[2], int(sys.argv[3])))
+        return
+    calib = calibration_ms()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="pworlds-bench-") as tmpdir:
         tmp = Path(tmpdir)
         env_path = build_procedural_env(tmp)
         inproc = bench_inprocess(env_path)
-        mem_proc = bench_memory(str(env_path))
+        mem_proc = memory_in_subprocess(str(env_path))
         shipped = next(iter(shipped_env_dirs()), None)
-        mem_shipped = bench_memory(shipped) if shipped else float("nan")
+        mem_shipped = memory_in_subprocess(shipped) if shipped else float("nan")
         (awm_env,) = import_awm(AWM_SOURCE, tmp / "awm_envs")
         awm_in = bench_awm_inprocess(awm_env)
         awm_uv = bench_awm_uvicorn(awm_env, tmp)
@@ -285,7 +310,9 @@ def main() -> None:
         "# toolworld performance",
         "",
         f"`benchmarks/bench_toolworld.py`, Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
-        f"{os.cpu_count()} CPUs, one core used.",
+        f"{os.cpu_count()} CPUs, one core used. Machine speed yardstick: `sum(range(10**7))` took "
+        f"{calib:.0f} ms (≈ 80-120 ms on an idle modern core); load average {load:.1f} when the run started — "
+        "on a shared, loaded machine every number below is proportionally slower.",
         "",
         "| measurement | result | target |",
         "|---|---|---|",
@@ -305,7 +332,10 @@ def main() -> None:
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(text)
-    print(json.dumps({"inprocess": inproc, "awm_inprocess": awm_in, "awm_uvicorn": awm_uv}, default=float), file=sys.stderr)
+    print(
+        json.dumps({"inprocess": inproc, "awm_inprocess": awm_in, "awm_uvicorn": awm_uv}, default=float),
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":
