@@ -15,12 +15,15 @@ move outside ``[minimum, maximum]``)   ``-0.1``, state unchanged
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from psignal.errors import StateError
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 
 REWARDS = {"goal": 1.0, "step": -0.01, "invalid": -0.1}
+_GOAL, _STEP = REWARDS["goal"], REWARDS["step"]
+_NO_INFO: Mapping[str, Any] = MappingProxyType({})
 
 _ACTIONS = [
     ActionSpec("+1", "Add one to the counter."),
@@ -84,16 +87,17 @@ class CounterWorld(World):
 
     def _step(self, action: Action) -> StepResult:
         name = action["name"]
-        cfg: CounterConfig = self.config  # type: ignore[assignment]
         if name == "reset":
             new = self.start
         else:
-            new = self.value + (1 if name == "+1" else -1)
-            if not cfg.minimum <= new <= cfg.maximum:
+            new = self.value + 1 if name == "+1" else self.value - 1
+            cfg: CounterConfig = self.config  # type: ignore[assignment]
+            if new < cfg.minimum or new > cfg.maximum:
                 return self.invalid(f"{name} would leave the range [{cfg.minimum}, {cfg.maximum}]")
         self.value = new
-        reached = new == self.goal
-        return StepResult(self.observe(), REWARDS["goal" if reached else "step"], reached, False, True, {})
+        if new == self.goal:
+            return StepResult(self.observe(), _GOAL, True, False, True, _NO_INFO)
+        return StepResult(self.observe(), _STEP, False, False, True, _NO_INFO)
 
     def _state(self) -> dict[str, Any]:
         return {"value": self.value, "start": self.start, "goal": self.goal}
