@@ -74,7 +74,7 @@ def closed(f: Formula) -> Statement:
     return Statement(tuple((a, PROP) for a in ATOMS), f, "")
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(formulas, st.booleans(), st.lists(tactic_texts, min_size=1, max_size=25))
 def test_random_scripts_never_prove_a_non_tautology(f: Formula, intros_first: bool, script: list[str]) -> None:
     prover = Prover(closed(f), {})

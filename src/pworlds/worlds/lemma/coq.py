@@ -48,8 +48,7 @@ from pworlds.worlds.lemma.syntax import (
 
 PROMPT_END = b"</prompt>"
 AUTOMATION = (
-    "intros; first [ tauto | lia | ring | congruence | nia | (eexists; lia) | (eexists; reflexivity) "
-    "| firstorder | (eexists; firstorder) ]"
+    "intros; solve [ tauto | lia | ring | congruence | nia | firstorder ]"
 )
 PRELUDE = "Require Import Lia Arith."
 
@@ -280,3 +279,36 @@ class CoqBackend:
 
     def close(self) -> None:
         pass
+
+
+# ----------------------------------------------------------------------------------------------- cross-check
+def prove_in_coq(session: CoqSession, name: str, statement: str, script: list[str], timeout_s: int = 20) -> str | None:
+    """Prove ``statement`` with ``script`` and ``Qed``; None on success, else Coq's error (session is left clean)."""
+    problem: str | None = None
+    answer = session.send(f"Theorem {name} : {statement}")
+    problem = error_of(answer)
+    if problem is None:
+        for tactic in script:
+            answer = session.send(f"Timeout {timeout_s} {tactic.rstrip('.')}")
+            problem = error_of(answer)
+            if problem:
+                break
+    if problem is None:
+        problem = error_of(session.send("Qed"))
+    if problem is not None:
+        session.send("Abort All")
+    return problem
+
+
+def cross_check(theorems: list[Any], session: CoqSession | None = None) -> dict[str, str | None]:
+    """Export each theorem to Coq and prove it with its Coq reference proof: name -> None or the error."""
+    own = session is None
+    session = session or CoqSession()
+    try:
+        return {
+            t.name: prove_in_coq(session, f"pw_{t.name}", coq_statement(t), coq_reference_proof(t))
+            for t in theorems
+        }
+    finally:
+        if own:
+            session.close()
