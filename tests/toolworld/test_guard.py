@@ -31,6 +31,8 @@ HOSTILE = {
     "connection escape": "def f(conn):\n    conn.enable_load_extension(True)\n",
     "commit": "def f(conn):\n    conn.commit()\n",
     "dunder string": "def f(conn):\n    return '__globals__'\n",
+    "format string attribute": "def f(conn, g):\n    return '{0.__globals__}'.format(g)\n",
+    "format_map": "def f(conn, g):\n    return '{x}'.format_map(g)\n",
     "class with dunder": "def f(conn):\n    class A:\n        def __init__(self):\n            pass\n",
 }
 

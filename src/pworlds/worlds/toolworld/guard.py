@@ -13,6 +13,7 @@ import ast
 import builtins
 import ctypes
 import math
+import re
 import sqlite3
 import threading
 import time
@@ -96,8 +97,11 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "f_back",
         "cr_frame",
         "tb_frame",
+        "format_map",
+        "mro",
     }
 )
+_DUNDER = re.compile(r"__\w+__")
 _SAFE_BUILTINS = {
     name: getattr(builtins, name)
     for name in dir(builtins)
@@ -155,6 +159,14 @@ def check_source(source: str, filename: str) -> list[Problem]:
             continue
         bad(node, f"module-level {type(node).__name__} is not allowed (only imports, constants, functions)")
 
+    docstrings = {
+        id(scope.body[0].value)
+        for scope in ast.walk(tree)
+        if isinstance(scope, ast.Module | ast.FunctionDef | ast.ClassDef)
+        and scope.body
+        and isinstance(scope.body[0], ast.Expr)
+        and isinstance(scope.body[0].value, ast.Constant)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -188,10 +200,11 @@ def check_source(source: str, filename: str) -> list[Problem]:
         elif (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
-            and node.value.startswith("__")
-            and (node.value.endswith("__") and len(node.value) > 4)
+            and id(node) not in docstrings
+            and _DUNDER.search(node.value)
         ):
-            bad(node, f"dunder string {node.value!r} is not allowed")
+            # also catches format strings such as "{0.__class__}" (attribute access through str.format)
+            bad(node, f"string with a dunder name {node.value[:40]!r} is not allowed")
     return sorted(set(problems), key=lambda p: (p.line, p.message))
 
 
