@@ -179,7 +179,9 @@ def flaky(
                 f"now {change['replayed']}"
             )
     if report["changes"]:
-        raise typer.Exit(1)
+        from psignal.errors import PworldsError
+
+        raise PworldsError(f"{directory}: {len(report['changes'])} test verdict(s) changed on replay (flaky tests)")
 
 
 def register(app: typer.Typer) -> None:

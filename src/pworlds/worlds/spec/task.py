@@ -128,6 +128,7 @@ def files_to_template(files: dict[str, str], dest: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(decode_content(text))
     (dest / "workspace").mkdir(exist_ok=True)
+    (dest / "fix").mkdir(exist_ok=True)
 
 
 @functools.cache

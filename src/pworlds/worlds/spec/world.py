@@ -479,9 +479,11 @@ class SpecWorld(World):
         )
 
     def reference_solution(self) -> list[Action] | None:
-        if self.spec is None:
+        if self.spec is None or not (self.template / "fix").is_dir():
             return None
         fix = read_fix(self.template)
+        if not fix:
+            return None
         steps: list[Action] = [
             {
                 "name": "write_file",
