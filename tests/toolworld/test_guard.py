@@ -4,6 +4,7 @@ and at run time the SQLite authorizer and time limits hold against hostile tools
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -30,6 +31,9 @@ HOSTILE = {
     "decorator": "import functools\n@functools.lru_cache\ndef f(conn):\n    return 1\n",
     "connection escape": "def f(conn):\n    conn.enable_load_extension(True)\n",
     "commit": "def f(conn):\n    conn.commit()\n",
+    "sqlite3.connect": "import sqlite3\ndef f(conn):\n    return sqlite3.connect('/tmp/x.db')\n",
+    "from sqlite3 import connect": "from sqlite3 import connect\n",
+    "sqlite3.Connection()": "import sqlite3\ndef f(conn):\n    return sqlite3.Connection('/tmp/x.db')\n",
     "dunder string": "def f(conn):\n    return '__globals__'\n",
     "format string attribute": "def f(conn, g):\n    return '{0.__globals__}'.format(g)\n",
     "format_map": "def f(conn, g):\n    return '{x}'.format_map(g)\n",
@@ -83,6 +87,9 @@ HOSTILE_SQL = {
     "pragma write": 'conn.execute("PRAGMA foreign_keys = OFF")',
     "ddl": 'conn.execute("DROP TABLE orders")',
     "create table": 'conn.execute("CREATE TABLE evil (x)")',
+    "vacuum into a file": "conn.execute(\"VACUUM INTO '/tmp/pw_evil_copy.db'\")",
+    "commit via SQL": 'conn.execute("UPDATE products SET stock = 0")\n    conn.execute("COMMIT")',
+    "release a guessed savepoint": 'conn.execute("UPDATE products SET stock = 0")\n    conn.execute("RELEASE pw_call")',
 }
 
 
@@ -94,7 +101,10 @@ def test_authorizer_denies_escaping_sql(name: str, env_copy) -> None:
     before = world.state()
     result = world.step({"name": "evil", "arguments": {}})
     assert not result.valid
-    assert "not authorized" in result.observation["error"] or "forbidden" in result.observation["error"]
+    assert any(
+        word in result.observation["error"] for word in ("not authorized", "forbidden", "cannot VACUUM")
+    )
+    assert not Path("/tmp/pw_evil_copy.db").exists()
     assert world.state()["world"]["db_hash"] == before["world"]["db_hash"]
     world.close()
 

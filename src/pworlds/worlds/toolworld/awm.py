@@ -38,6 +38,7 @@ import yaml
 
 from psignal.errors import UsageError
 from pworlds.worlds.toolworld.episode import EnvImage, open_image
+from pworlds.worlds.toolworld.guard import SAVEPOINT_APP
 from pworlds.worlds.toolworld.tools import ToolDef
 
 APP_FILE, SPEC_FILE, VERIFIERS_FILE = "awm_app.py", "awm_spec.json", "awm_verifiers.json"
@@ -176,7 +177,7 @@ def _write_env(
 class _ConnectionProxy:
     """What the app's SQLAlchemy engine sees as its DBAPI connection: the current episode's connection.
 
-    The runtime owns the real transaction (one per tool call, ``SAVEPOINT pw_call``); inside it the app's
+    The runtime owns the real transaction (one per tool call, a savepoint); inside it the app's
     own transactions map to a nested savepoint: ``commit`` keeps the work (release + new savepoint) and
     ``rollback`` undoes only what the app did since its last commit. ``close`` never closes the episode's
     connection.
@@ -201,13 +202,13 @@ class _ConnectionProxy:
     def commit(self) -> None:
         conn: sqlite3.Connection = self.target
         if conn is not None and conn.in_transaction:
-            conn.execute("RELEASE pw_app")
-            conn.execute("SAVEPOINT pw_app")
+            conn.execute(f"RELEASE {SAVEPOINT_APP}")
+            conn.execute(f"SAVEPOINT {SAVEPOINT_APP}")
 
     def rollback(self) -> None:
         conn: sqlite3.Connection = self.target
         if conn is not None and conn.in_transaction:
-            conn.execute("ROLLBACK TO pw_app")
+            conn.execute(f"ROLLBACK TO {SAVEPOINT_APP}")
 
     def close(self) -> None:
         pass
@@ -290,7 +291,7 @@ class AWMApp:
     def request(self, conn: sqlite3.Connection, method: str, path: str, **kwargs: Any) -> Any:
         with self.lock:
             self.proxy.target = conn
-            conn.execute("SAVEPOINT pw_app")
+            conn.execute(f"SAVEPOINT {SAVEPOINT_APP}")
             try:
                 response = _Loop.get().run(
                     self.client.request(method, path, **kwargs), self.request_timeout_s

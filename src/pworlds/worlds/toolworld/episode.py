@@ -4,7 +4,7 @@ How the pieces fit:
 
 * ``build_image`` runs schema.sql + seed.sql once per env, adds a changelog table and per-table
   triggers, and keeps ``conn.serialize()`` bytes. ``Episode`` gets a private copy with ``deserialize``.
-* Every call runs in its own transaction (``SAVEPOINT pw_call`` … ``RELEASE``); any exception, timeout or
+* Every call runs in its own transaction (``SAVEPOINT`` … ``RELEASE``, under a secret name); any exception, timeout or
   constraint violation (including deferred ones at commit) rolls the whole call back.
 * The triggers record each changed row (before/after, as JSON) into ``_pw_changelog``; after the call the
   log is folded into a net diff (rows inserted / updated / deleted per table) and cleared in the same
@@ -24,7 +24,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pworlds.worlds.toolworld.guard import CallTimeout, Deadline, time_limit, tool_authorizer
+from pworlds.worlds.toolworld.guard import (
+    SAVEPOINT_CALL,
+    CallTimeout,
+    Deadline,
+    time_limit,
+    tool_authorizer,
+)
 
 CHANGELOG = "_pw_changelog"
 _MOD = 1 << 256
@@ -202,6 +208,9 @@ class Episode:
         self.deadline.install(self.conn)
         self.hash = image.initial_hash if data is None else content_hash(self.conn, list(image.tables))
         self._columns = image.columns
+        self._begin = f"SAVEPOINT {SAVEPOINT_CALL}"
+        self._commit = f"RELEASE {SAVEPOINT_CALL}"
+        self._rollback = f"ROLLBACK TO {SAVEPOINT_CALL}"
 
     @property
     def hash_hex(self) -> str:
@@ -212,7 +221,7 @@ class Episode:
     ) -> CallOutcome:
         """Run ``fn(conn, **arguments)`` as one transaction; never leaves the DB half-changed."""
         conn = self.conn
-        conn.execute("SAVEPOINT pw_call")
+        conn.execute(self._begin)
         before = conn.total_changes
         try:
             with time_limit(timeout_s, self.deadline):
@@ -221,7 +230,7 @@ class Episode:
                 diff, delta = self._collect()
             else:
                 diff, delta = {}, 0
-            conn.execute("RELEASE pw_call")
+            conn.execute(self._commit)
         except (Exception, CallTimeout) as exc:
             self._abort()
             return CallOutcome(False, error=_describe(exc))
@@ -231,7 +240,8 @@ class Episode:
     def _abort(self) -> None:
         try:
             if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+                self.conn.execute(self._rollback)
+                self.conn.execute(self._commit)
         except sqlite3.Error:  # pragma: no cover - rollback of a broken transaction
             pass
 

@@ -14,6 +14,7 @@ import builtins
 import ctypes
 import math
 import re
+import secrets
 import sqlite3
 import threading
 import time
@@ -99,9 +100,14 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "tb_frame",
         "format_map",
         "mro",
+        "connect",
     }
 )
 _DUNDER = re.compile(r"__\w+__")
+SAVEPOINT_CALL = f"pw_call_{secrets.token_hex(8)}"
+"""The runtime's per-call savepoint; unguessable, so tool SQL cannot RELEASE or roll it back."""
+SAVEPOINT_APP = f"pw_app_{secrets.token_hex(8)}"
+"""Nested savepoint standing in for an AWM app's own transactions."""
 _SAFE_BUILTINS = {
     name: getattr(builtins, name)
     for name in dir(builtins)
@@ -180,6 +186,8 @@ def check_source(source: str, filename: str) -> list[Problem]:
             module = node.module or ""
             if node.level or module.split(".")[0] not in ALLOWED_IMPORTS:
                 bad(node, f"import from {module or '.'!r} is not allowed")
+            if any(a.name in {"connect", "*"} for a in node.names):
+                bad(node, "importing connect or * is not allowed")
         elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
             bad(node, f"use of {node.id!r} is not allowed")
         elif isinstance(node, ast.Attribute):
@@ -195,6 +203,8 @@ def check_source(source: str, filename: str) -> list[Problem]:
             name = getattr(node, "name", "")
             if name.startswith("__") and name.endswith("__"):
                 bad(node, f"dunder definition {name!r} is not allowed")
+        elif isinstance(node, ast.Call) and _called_name(node.func) in {"Connection", "Cursor", "Blob"}:
+            bad(node, "creating sqlite3 connections or cursors directly is not allowed; use conn")
         elif isinstance(node, ast.Global | ast.Nonlocal):
             bad(node, f"{type(node).__name__.lower()} statements are not allowed")
         elif (
@@ -206,6 +216,12 @@ def check_source(source: str, filename: str) -> list[Problem]:
             # also catches format strings such as "{0.__class__}" (attribute access through str.format)
             bad(node, f"string with a dunder name {node.value[:40]!r} is not allowed")
     return sorted(set(problems), key=lambda p: (p.line, p.message))
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _is_constant_assignment(node: ast.Assign | ast.AnnAssign) -> bool:
@@ -280,6 +296,10 @@ def tool_authorizer(
     if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _FORBIDDEN_FUNCTIONS:
         return sqlite3.SQLITE_DENY
     if action in _DDL_ACTIONS and trigger is None:
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_TRANSACTION:
+        return sqlite3.SQLITE_DENY  # the runtime owns the transaction
+    if action == sqlite3.SQLITE_SAVEPOINT and arg2 not in (SAVEPOINT_CALL, SAVEPOINT_APP):
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 
