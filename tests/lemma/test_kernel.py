@@ -66,8 +66,19 @@ def test_false_elimination_needs_a_proof_of_false() -> None:
 
 def test_or_elimination_branches_must_agree() -> None:
     f = stmt("∀ p q : Prop, p ∨ q → p")
-    bad = Gen("p", PROP, Gen("q", PROP, Lam("h", parse_formula("∀ p q : Prop, p ∨ q").body.body,  # type: ignore[union-attr]
-                                               OrE(Hyp("h"), "a", Hyp("a"), "b", Hyp("b")))))
+    bad = Gen(
+        "p",
+        PROP,
+        Gen(
+            "q",
+            PROP,
+            Lam(
+                "h",
+                parse_formula("∀ p q : Prop, p ∨ q").body.body,  # type: ignore[union-attr]
+                OrE(Hyp("h"), "a", Hyp("a"), "b", Hyp("b")),
+            ),
+        ),
+    )
     with pytest.raises(KernelError):
         check(bad, f)
 

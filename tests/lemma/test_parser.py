@@ -19,8 +19,12 @@ def test_unicode_statement_parses_to_nested_quantifiers() -> None:
 
 
 def test_ascii_spelling_is_the_same_formula() -> None:
-    assert parse_formula("forall p q : Prop, p /\\ q -> q /\\ p") == parse_formula("∀ p q : Prop, p ∧ q → q ∧ p")
-    assert parse_formula("forall p : Prop, ~p <-> (p -> False)") == parse_formula("∀ p : Prop, ¬p ↔ (p → False)")
+    assert parse_formula("forall p q : Prop, p /\\ q -> q /\\ p") == parse_formula(
+        "∀ p q : Prop, p ∧ q → q ∧ p"
+    )
+    assert parse_formula("forall p : Prop, ~p <-> (p -> False)") == parse_formula(
+        "∀ p : Prop, ¬p ↔ (p → False)"
+    )
 
 
 @pytest.mark.parametrize(

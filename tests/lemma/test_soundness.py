@@ -41,7 +41,10 @@ def evaluate(f: Formula, env: dict[str, bool]) -> bool:
 
 
 def tautology(f: Formula) -> bool:
-    return all(evaluate(f, dict(zip(ATOMS, vals))) for vals in itertools.product([False, True], repeat=3))
+    return all(
+        evaluate(f, dict(zip(ATOMS, vals, strict=True)))
+        for vals in itertools.product([False, True], repeat=3)
+    )
 
 
 formulas = st.recursive(
@@ -65,8 +68,12 @@ TEMPLATES = ["exact {0}", "apply {0}", "cases {0}", "rcases {0} with ⟨a, b⟩"
              "exact {0}.mp {1}", "exact {0}.mpr {1}", "exact fun x => {0}"]  # fmt: skip
 tactic_texts = st.one_of(
     st.sampled_from(SIMPLE),
-    st.builds(lambda t, a, b: t.format(a, b), st.sampled_from(TEMPLATES), st.sampled_from(NAMES),
-              st.sampled_from(NAMES)),  # fmt: skip
+    st.builds(
+        lambda t, a, b: t.format(a, b),
+        st.sampled_from(TEMPLATES),
+        st.sampled_from(NAMES),
+        st.sampled_from(NAMES),
+    ),
 )
 
 
@@ -76,7 +83,9 @@ def closed(f: Formula) -> Statement:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(formulas, st.booleans(), st.lists(tactic_texts, min_size=1, max_size=25))
-def test_random_scripts_never_prove_a_non_tautology(f: Formula, intros_first: bool, script: list[str]) -> None:
+def test_random_scripts_never_prove_a_non_tautology(
+    f: Formula, intros_first: bool, script: list[str]
+) -> None:
     prover = Prover(closed(f), {})
     for tactic in (["intros"] if intros_first else []) + script:
         if prover.done:

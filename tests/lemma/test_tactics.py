@@ -22,7 +22,10 @@ def test_identity_goal_is_printed_like_lean(prove: Prove) -> None:
 
 def test_several_goals_are_numbered_blocks_with_case_names(prove: Prove) -> None:
     p = prove("(p q : Prop) : p → q → p ∧ q", "intro hp hq", "constructor")
-    assert p.text() == "2 goals\ncase left\np q : Prop\nhp : p\nhq : q\n⊢ p\n\ncase right\np q : Prop\nhp : p\nhq : q\n⊢ q"
+    assert (
+        p.text()
+        == "2 goals\ncase left\np q : Prop\nhp : p\nhq : q\n⊢ p\n\ncase right\np q : Prop\nhp : p\nhq : q\n⊢ q"
+    )
 
 
 def test_failed_tactic_leaves_the_state_unchanged(prove: Prove) -> None:
@@ -145,7 +148,10 @@ def test_rw_with_library_lemma_and_arguments(prove: Prove) -> None:
 
 def test_induction_gives_zero_and_succ_cases(prove: Prove) -> None:
     p = prove("(n : Nat) : 0 + n = n", "induction n with k ih")
-    assert p.text() == "2 goals\ncase zero\n⊢ 0 + 0 = 0\n\ncase succ\nk : Nat\nih : 0 + k = k\n⊢ 0 + succ k = succ k"
+    assert (
+        p.text()
+        == "2 goals\ncase zero\n⊢ 0 + 0 = 0\n\ncase succ\nk : Nat\nih : 0 + k = k\n⊢ 0 + succ k = succ k"
+    )
     p.step("rfl")
     p.step("show succ (0 + k) = succ k")
     p.step("rw [ih]")

@@ -34,7 +34,11 @@ def test_rewards_for_step_solve_and_invalid() -> None:
     w = LemmaWorld()
     w.reset()
     bad = w.step(tactic("exact h"))
-    assert not bad.valid and bad.reward == REWARDS["invalid"] and "unknown identifier 'h'" in bad.observation["text"]
+    assert (
+        not bad.valid
+        and bad.reward == REWARDS["invalid"]
+        and "unknown identifier 'h'" in bad.observation["text"]
+    )
     assert bad.observation["text"].endswith("⊢ p → p")
     first = w.step(tactic("intro h"))
     assert first.valid and first.reward == REWARDS["step"] and not first.terminated
@@ -123,7 +127,7 @@ def test_task_folder_replay_export_and_artifact(tmp_path: Path) -> None:
     messages = convo["messages"]
     assert "⊢ p ∧ q → q ∧ p" in messages[1]["content"]
     calls = [m["tool_calls"][0]["function"] for m in messages if m.get("tool_calls")]
-    assert [json.loads(c["arguments"])["tactic"] for c in calls][0] == "intro h"
+    assert json.loads(calls[0]["arguments"])["tactic"] == "intro h"
     assert any("⊢ q ∧ p" in m["content"] for m in messages if m["role"] == "tool")
     artifact = build_artifact(root)
     assert "proof.lean" in artifact["files"]

@@ -33,7 +33,6 @@ from pworlds.worlds.lemma.syntax import (
     Formula,
     Iff,
     Imp,
-    Mul,
     Not,
     Or,
     Pred,
@@ -47,9 +46,7 @@ from pworlds.worlds.lemma.syntax import (
 )
 
 PROMPT_END = b"</prompt>"
-AUTOMATION = (
-    "intros; solve [ tauto | lia | ring | congruence | nia | firstorder ]"
-)
+AUTOMATION = "intros; solve [ tauto | lia | ring | congruence | nia | firstorder ]"
 PRELUDE = "Require Import Lia Arith."
 
 
@@ -148,7 +145,9 @@ class CoqSession:
             left = deadline - time.monotonic()
             if left <= 0 or not self._sel.select(left):
                 self.close()
-                raise PworldsError(f"coqtop did not answer within {self.timeout_s:.0f} s; the session was stopped")
+                raise PworldsError(
+                    f"coqtop did not answer within {self.timeout_s:.0f} s; the session was stopped"
+                )
             chunk = os.read(fd, 65536)
             if not chunk:
                 raise PworldsError("coqtop exited unexpectedly")
@@ -282,7 +281,9 @@ class CoqBackend:
 
 
 # ----------------------------------------------------------------------------------------------- cross-check
-def prove_in_coq(session: CoqSession, name: str, statement: str, script: list[str], timeout_s: int = 20) -> str | None:
+def prove_in_coq(
+    session: CoqSession, name: str, statement: str, script: list[str], timeout_s: int = 20
+) -> str | None:
     """Prove ``statement`` with ``script`` and ``Qed``; None on success, else Coq's error (session is left clean)."""
     problem: str | None = None
     answer = session.send(f"Theorem {name} : {statement}")

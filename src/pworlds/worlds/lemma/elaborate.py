@@ -137,7 +137,7 @@ def match_formula(p: Formula, t: Formula, metas: set[str], sol: dict, bp: dict |
         return (
             name == t.name  # type: ignore[union-attr]
             and len(p.args) == len(t.args)  # type: ignore[union-attr]
-            and all(match_term(a, b, metas, sol, bp, bound) for a, b in zip(p.args, t.args))  # type: ignore[union-attr]
+            and all(match_term(a, b, metas, sol, bp, bound) for a, b in zip(p.args, t.args, strict=True))  # type: ignore[union-attr]
         )
     if isinstance(p, Eq):
         return match_term(p.left, t.left, metas, sol, bp, bound) and match_term(  # type: ignore[union-attr]
@@ -439,12 +439,16 @@ class Elaborator:
             return proof
         for way in peel(typ, 0):
             sol: dict = {}
-            if way.metas and match_formula(way.conclusion, expected, set(way.metas), sol):
-                if set(sol) == set(way.metas):
-                    for _kind, meta in way.steps:
-                        proof = Inst(proof, sol[meta])  # type: ignore[index]
-                    if convertible(instantiate(way.conclusion, sol), expected):
-                        return proof
+            matched = way.metas and match_formula(way.conclusion, expected, set(way.metas), sol)
+            if (
+                matched
+                and set(sol) == set(way.metas)
+                and convertible(instantiate(way.conclusion, sol), expected)
+            ):
+                applied = proof
+                for _kind, meta in way.steps:
+                    applied = Inst(applied, sol[meta])  # type: ignore[index]
+                return applied
         raise TacticError(
             f"type mismatch: this has type {formula_str(typ)} but is expected to have type {formula_str(expected)}"
         )

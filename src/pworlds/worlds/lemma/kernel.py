@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Union
 
 from pworlds.worlds.lemma.syntax import (
     BOT,
@@ -217,10 +216,34 @@ class ZeroNeSucc:
     arg: Proof
 
 
-Proof = Union[
-    Hyp, Lemma, Hole, Lam, App, Gen, Inst, Let, AndI, AndL, AndR, OrIL, OrIR, OrE, BotE, TopI, IffI, IffMp,
-    IffMpr, ExI, ExE, Refl, Subst, Ind, SuccInj, ZeroNeSucc,
-]  # fmt: skip
+Proof = (
+    Hyp
+    | Lemma
+    | Hole
+    | Lam
+    | App
+    | Gen
+    | Inst
+    | Let
+    | AndI
+    | AndL
+    | AndR
+    | OrIL
+    | OrIR
+    | OrE
+    | BotE
+    | TopI
+    | IffI
+    | IffMp
+    | IffMpr
+    | ExI
+    | ExE
+    | Refl
+    | Subst
+    | Ind
+    | SuccInj
+    | ZeroNeSucc
+)
 
 
 # ----------------------------------------------------------------------------------------------- contexts

@@ -158,10 +158,8 @@ class _Parser:
 
     def starts_atom(self) -> bool:
         t = self.tok
-        return (
-            (t.kind in ("ident", "num")
-            and t.text not in _RESERVED)
-            or (t.kind == "sym" and t.text in ("(", "⟨"))
+        return (t.kind in ("ident", "num") and t.text not in _RESERVED) or (
+            t.kind == "sym" and t.text in ("(", "⟨")
         )
 
     def expr(self, min_bp: int = 0) -> Node:

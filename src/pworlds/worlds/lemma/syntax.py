@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Union
 
 # ----------------------------------------------------------------------------------------------- sorts
 NAT = "Nat"
@@ -30,7 +29,7 @@ class PropSort:
 
 
 PROP = PropSort(0)
-Sort = Union[str, PropSort]
+Sort = str | PropSort
 
 
 def sort_str(sort: Sort) -> str:
@@ -65,7 +64,7 @@ class Mul:
     right: Term
 
 
-Term = Union[Var, Zero, Succ, Add, Mul]
+Term = Var | Zero | Succ | Add | Mul
 ZERO = Zero()
 
 
@@ -142,7 +141,7 @@ class Exists:
     body: Formula
 
 
-Formula = Union[Pred, Eq, Top, Bot, Not, And, Or, Imp, Iff, Forall, Exists]
+Formula = Pred | Eq | Top | Bot | Not | And | Or | Imp | Iff | Forall | Exists
 TOP, BOT = Top(), Bot()
 BINARY = (And, Or, Imp, Iff)
 QUANT = (Forall, Exists)

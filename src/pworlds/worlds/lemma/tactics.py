@@ -270,9 +270,12 @@ def t_contradiction(state: ProofState, goal: Goal, s: NodeStream, lemmas: Lemmas
             left, right = norm_term(typ.left), norm_term(typ.right)
             if isinstance(left, Zero) and isinstance(right, Succ):
                 return state.close(goal, BotE(ZeroNeSucc(Hyp(name)), goal.target), [])
-        if isinstance(typ, Not) and isinstance(typ.arg, Eq):
-            if norm_term(typ.arg.left) == norm_term(typ.arg.right):
-                return state.close(goal, BotE(App(Hyp(name), Refl(typ.arg.left)), goal.target), [])
+        if (
+            isinstance(typ, Not)
+            and isinstance(typ.arg, Eq)
+            and norm_term(typ.arg.left) == norm_term(typ.arg.right)
+        ):
+            return state.close(goal, BotE(App(Hyp(name), Refl(typ.arg.left)), goal.target), [])
     for name, typ in hyps:
         imp = as_imp(typ)
         if imp and isinstance(imp[1], Bot):
