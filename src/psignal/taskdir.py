@@ -79,7 +79,9 @@ class FolderLock:
 
 
 def render_readme(meta: TaskMeta, world: World) -> str:
-    actions = "\n".join(f"- `{s.name}` — {s.description}" for s in world.actions()[:60])
+    specs = world.actions()
+    actions = "\n".join(f"- `{s.name}` — {s.description}" for s in specs[:60])
+    example = specs[0].name if specs else "ACTION"
     return f"""# {meta.world} task `{meta.task}`
 
 {world.instruction()}
@@ -91,7 +93,7 @@ def render_readme(meta: TaskMeta, world: World) -> str:
 
 ```
 pworlds show .                 # current observation and return so far
-pworlds step . ACTION          # e.g. {world.reference_solution()[0]["name"] if world.reference_solution() else "ACTION"}
+pworlds step . ACTION          # e.g. {example}
 pworlds reset .                # start the episode again (the trace keeps everything)
 ```
 
