@@ -46,7 +46,9 @@ def in_memory_steps(n: int) -> float:
 def file_backed_steps(durability: str, n: int, scratch: Path) -> float:
     folder = scratch / f"fb-{durability.replace(':', '-')}"
     shutil.rmtree(folder, ignore_errors=True)
-    td = TaskDir.create(folder, "counter", config={"goal": 10**9, "maximum": 10**9 + 1}, durability=durability)
+    td = TaskDir.create(
+        folder, "counter", config={"goal": 10**9, "maximum": 10**9 + 1}, durability=durability
+    )
     action = {"name": "+1", "arguments": {}}
     started = time.perf_counter()
     for _ in range(n):
@@ -102,13 +104,33 @@ def main() -> None:
         TaskDir.create(show_dir, "counter").close()
         rows = [
             ("in-memory counter `World.step`", f"{in_memory_steps(n_mem):,.0f} steps/s", "≥ 300,000 steps/s"),
-            ("file-backed step, durability=step (fsync trace + state.json each step)", f"{file_backed_steps('step', n_file // 3, scratch):,.0f} steps/s", "report"),
-            ("file-backed step, durability=every:100", f"{file_backed_steps('every:100', n_file, scratch):,.0f} steps/s", "≥ 2,000 steps/s"),
-            ("file-backed step, durability=close", f"{file_backed_steps('close', n_file, scratch):,.0f} steps/s", "≥ 2,000 steps/s"),
+            (
+                "file-backed step, durability=step (fsync trace + state.json each step)",
+                f"{file_backed_steps('step', n_file // 3, scratch):,.0f} steps/s",
+                "report",
+            ),
+            (
+                "file-backed step, durability=every:100",
+                f"{file_backed_steps('every:100', n_file, scratch):,.0f} steps/s",
+                "≥ 2,000 steps/s",
+            ),
+            (
+                "file-backed step, durability=close",
+                f"{file_backed_steps('close', n_file, scratch):,.0f} steps/s",
+                "≥ 2,000 steps/s",
+            ),
             ("one fsync of an appended trace line", f"{fsync_cost_us(scratch):,.0f} µs", "report"),
-            (f"replay of a {n_replay:,}-step counter trace", f"{replay_seconds(n_replay, scratch):.2f} s", "< 2 s (100k steps)"),
+            (
+                f"replay of a {n_replay:,}-step counter trace",
+                f"{replay_seconds(n_replay, scratch):.2f} s",
+                "< 2 s (100k steps)",
+            ),
             ("`pworlds --help` start-up (median of 7)", f"{cli_ms(['--help']):.0f} ms", "< 300 ms"),
-            ("`pworlds show DIR` start-up (median of 7)", f"{cli_ms(['show', str(show_dir)]):.0f} ms", "< 300 ms"),
+            (
+                "`pworlds show DIR` start-up (median of 7)",
+                f"{cli_ms(['show', str(show_dir)]):.0f} ms",
+                "< 300 ms",
+            ),
         ]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
