@@ -14,6 +14,7 @@ framing, validation and the transport on both sides.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import socket
 import statistics
@@ -90,6 +91,27 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _cpu_s(pid: int) -> float:
+    """User+system CPU seconds of a process (Linux /proc); 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _child_pids() -> list[int]:
+    """Direct children of this process (the stdio server the client spawned)."""
+    me, kids = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == me:
+                kids.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return kids
+
+
 def _server_cmd(kind: str, transport: str, port: int) -> list[str]:
     if kind == "pworlds":
         cmd = [sys.executable, "-m", "pworlds.serve", "counter", "--transport", transport]
@@ -119,7 +141,10 @@ async def _measure(client: Any, kind: str, n: int, extra: dict[str, Any]) -> lis
     return latencies
 
 
-async def _session(target: Any, kind: str, n: int) -> tuple[list[float], float]:
+async def _session(
+    target: Any, kind: str, n: int, server_pid: int | None = None
+) -> tuple[list[float], float, float]:
+    """(latencies, wall seconds, server CPU seconds) of n calls on one client."""
     from mcp import Client
 
     async with Client(target) as client:
@@ -127,16 +152,20 @@ async def _session(target: Any, kind: str, n: int) -> tuple[list[float], float]:
         if kind == "pworlds" and isinstance(target, str):  # stateless HTTP: carry the episode handle
             reset = await client.call_tool("env_reset", {})
             extra = {"episode": reset.structured_content["episode"]}
+        pids = [server_pid] if server_pid else _child_pids()
+        cpu0 = sum(_cpu_s(p) for p in pids)
         t0 = time.perf_counter()
         lat = await _measure(client, kind, n, extra)
-        return lat, time.perf_counter() - t0
+        wall = time.perf_counter() - t0
+        return lat, wall, sum(_cpu_s(p) for p in pids) - cpu0
 
 
 def _row(
-    label: str, transport: str, clients: int, lat: list[float], total_calls: int, wall: float
+    label: str, transport: str, clients: int, lat: list[float], total_calls: int, wall: float, cpu: float
 ) -> dict[str, Any]:
     q = statistics.quantiles(lat, n=100)
     return {
+        "server CPU ms/call": cpu / total_calls * 1000 if cpu else float("nan"),
         "server": label,
         "transport": transport,
         "clients": clients,
@@ -151,8 +180,8 @@ def bench_stdio(kind: str, n: int) -> dict[str, Any]:
 
     cmd = _server_cmd(kind, "stdio", 0)
     params = StdioServerParameters(command=cmd[0], args=cmd[1:])
-    lat, wall = anyio.run(_session, params, kind, n)
-    return _row(kind, "stdio", 1, lat, n, wall)
+    lat, wall, cpu = anyio.run(_session, params, kind, n)
+    return _row(kind, "stdio", 1, lat, n, wall, cpu)
 
 
 def bench_http(kind: str, n: int, clients: int) -> dict[str, Any]:
@@ -171,33 +200,36 @@ def bench_http(kind: str, n: int, clients: int) -> dict[str, Any]:
         per_client = n // clients
         lats: list[float] = []
 
-        async def run_all() -> float:
+        if clients == 1:
+            lat, wall, cpu = anyio.run(_session, url, kind, n, proc.pid)
+            return _row(kind, "http", 1, lat, n, wall, cpu)
+
+        async def run_all() -> tuple[float, float]:
             async def one() -> None:
-                lat, _ = await _session(url, kind, per_client)
+                lat, _, _ = await _session(url, kind, per_client)
                 lats.extend(lat)
 
-            t0 = time.perf_counter()
+            cpu0, t0 = _cpu_s(proc.pid), time.perf_counter()
             async with anyio.create_task_group() as tg:
                 for _ in range(clients):
                     tg.start_soon(one)
-            return time.perf_counter() - t0
+            return time.perf_counter() - t0, _cpu_s(proc.pid) - cpu0
 
-        wall = anyio.run(run_all)
-        # wall includes connect + warm-up of every client; for one client use the measured loop only
-        if clients == 1:
-            lat, wall = anyio.run(_session, url, kind, n)
-            lats = lat
-        return _row(kind, "http", clients, lats, per_client * clients, wall)
+        wall, cpu = anyio.run(run_all)  # includes each client's connect and warm-up
+        return _row(kind, "http", clients, lats, per_client * clients, wall, cpu)
     finally:
         proc.terminate()
         proc.wait()
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    head = "| server | transport | clients | calls/s | p50 ms | p99 ms |\n|---|---|---:|---:|---:|---:|\n"
+    head = (
+        "| server | transport | clients | calls/s | p50 ms | p99 ms | server CPU ms/call |\n"
+        "|---|---|---:|---:|---:|---:|---:|\n"
+    )
     body = "".join(
         f"| {r['server']} | {r['transport']} | {r['clients']} | {r['calls/s']:.0f} | {r['p50 ms']:.2f} "
-        f"| {r['p99 ms']:.2f} |\n"
+        f"| {r['p99 ms']:.2f} | {r['server CPU ms/call']:.2f} |\n"
         for r in rows
     )
     return head + body
