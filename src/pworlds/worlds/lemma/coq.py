@@ -115,7 +115,7 @@ def coq_reference_proof(theorem: Any) -> list[str]:
 class CoqSession:
     """A running ``coqtop -emacs``; :meth:`send` runs one sentence and returns Coq's answer text."""
 
-    def __init__(self, timeout_s: float = 30.0) -> None:
+    def __init__(self, timeout_s: float = 30.0, prelude: str | None = PRELUDE) -> None:
         path = coqtop_path()
         if path is None:
             raise CoqUnavailableError(
@@ -134,7 +134,8 @@ class CoqSession:
         assert self.proc.stdout is not None
         self._sel.register(self.proc.stdout, selectors.EVENT_READ)
         self._read()
-        self.send(PRELUDE)
+        if prelude:
+            self.send(prelude)
         self.start_s = time.perf_counter() - t0
 
     def _read(self) -> str:
