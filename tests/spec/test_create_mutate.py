@@ -48,13 +48,17 @@ def test_create_makes_a_runnable_task_with_failing_and_passing_tests(tmp_path: P
 
 def test_create_via_cli_without_a_fix(tmp_path: Path, user_code, capsys: pytest.CaptureFixture[str]) -> None:
     source, tests, _ = user_code
-    code = main(["spec", "create", "--source", str(source), "--tests", str(tests), str(tmp_path / "t"), "--json"])
+    code = main(
+        ["spec", "create", "--source", str(source), "--tests", str(tests), str(tmp_path / "t"), "--json"]
+    )
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert out["fail_to_pass"] == ["tests.test_calc::test_add"] and out["reference_fix"] is False
 
 
-def test_create_refuses_tests_that_already_pass(tmp_path: Path, user_code, capsys: pytest.CaptureFixture[str]) -> None:
+def test_create_refuses_tests_that_already_pass(
+    tmp_path: Path, user_code, capsys: pytest.CaptureFixture[str]
+) -> None:
     _, tests, fix = user_code
     code = main(["spec", "create", "--source", str(fix), "--tests", str(tests), str(tmp_path / "t")])
     assert code == 2
@@ -65,8 +69,10 @@ def test_create_refuses_tests_that_already_pass(tmp_path: Path, user_code, capsy
 
 def test_create_says_when_tests_cannot_import(tmp_path: Path, user_code) -> None:
     source, _, _ = user_code
-    tests = write(tmp_path / "bad" / "test_calc.py", "from calc import multiply\n\n\ndef test_x():\n    pass\n")
-    with pytest.raises(UsageError, match="cannot run \\(collection_error\\).*multiply"):
+    tests = write(
+        tmp_path / "bad" / "test_calc.py", "from calc import multiply\n\n\ndef test_x():\n    pass\n"
+    )
+    with pytest.raises(UsageError, match=r"cannot run \(collection_error\).*multiply"):
         create_task(source, tests, tmp_path / "t")
 
 
@@ -79,7 +85,11 @@ def test_create_rejects_a_fix_that_does_not_fix(tmp_path: Path, user_code) -> No
 
 @pytest.mark.parametrize(
     ("source", "tests", "message"),
-    [("missing.py", "tests", "--source"), ("src/calc.py", "missing", "--tests"), ("notes.txt", "tests", ".py")],
+    [
+        ("missing.py", "tests", "--source"),
+        ("src/calc.py", "missing", "--tests"),
+        ("notes.txt", "tests", ".py"),
+    ],
 )
 def test_create_bad_paths(tmp_path: Path, user_code, source: str, tests: str, message: str) -> None:
     write(tmp_path / "notes.txt", "hi")
@@ -90,7 +100,10 @@ def test_create_bad_paths(tmp_path: Path, user_code, source: str, tests: str, me
 def test_create_accepts_a_package(tmp_path: Path) -> None:
     write(tmp_path / "pkg" / "__init__.py", "from pkg.core import add\n")
     write(tmp_path / "pkg" / "core.py", "def add(a, b):\n    return a - b\n")
-    tests = write(tmp_path / "t" / "test_pkg.py", "from pkg import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n")
+    tests = write(
+        tmp_path / "t" / "test_pkg.py",
+        "from pkg import add\n\n\ndef test_add():\n    assert add(1, 1) == 2\n",
+    )
     report = create_task(tmp_path / "pkg", tests, tmp_path / "task")
     assert report.fail_to_pass == ["tests.test_pkg::test_add"]
     assert (tmp_path / "task" / "workspace" / "pkg" / "core.py").is_file()
@@ -103,7 +116,9 @@ def test_mutations_are_one_token_edits_that_compile() -> None:
     assert len(found) >= 25
     for mutation, text in mutants(source, seed=1):
         ast.parse(text)
-        changed = [i for i, (a, b) in enumerate(zip(source.splitlines(), text.splitlines(), strict=True)) if a != b]
+        changed = [
+            i for i, (a, b) in enumerate(zip(source.splitlines(), text.splitlines(), strict=True)) if a != b
+        ]
         assert changed == [mutation.line - 1]
 
 
@@ -124,7 +139,9 @@ def test_mutate_keeps_only_mutants_a_test_catches(tmp_path: Path) -> None:
         assert task.fail_to_pass
         with TaskDir.open(task.folder) as td:
             buggy = td.step("run_tests")
-            assert {t for t, r in buggy.info["tests"].items() if r["outcome"] != "passed"} == set(task.fail_to_pass)
+            assert {t for t, r in buggy.info["tests"].items() if r["outcome"] != "passed"} == set(
+                task.fail_to_pass
+            )
             for action in td.world.reference_solution() or []:
                 result = td.step(action)
             assert result.terminated, "the original module is the reference fix"

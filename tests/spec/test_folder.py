@@ -65,7 +65,9 @@ def test_package_and_unpack_give_a_runnable_task(tmp_path: Path) -> None:
     files = data["files"]
     assert "workspace/fizzbuzz.py" in files and "workspace/tests/test_fizzbuzz.py" in files
     assert ".pspec/template/fix/fizzbuzz.py" in files and ".pspec/template/task.yaml" in files
-    assert any(e.get("info", {}).get("diff_original") is not None for e in data["trace"] if e["kind"] == "step")
+    assert any(
+        e.get("info", {}).get("diff_original") is not None for e in data["trace"] if e["kind"] == "step"
+    )
     assert main(["unpack", str(artifact), str(restored)]) == 0
     edit_fix(restored)
     with TaskDir.open(restored) as td:
@@ -120,7 +122,9 @@ def test_custom_template_path_is_inlined_into_the_folder(tmp_path: Path) -> None
     assert replay_dir(folder).ok
 
 
-def test_step_on_a_missing_template_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_step_on_a_missing_template_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["new", "spec", str(tmp_path / "t"), "--set", f"template={tmp_path / 'nowhere'}"])
     assert code == 2
     assert "task.yaml" in capsys.readouterr().err

@@ -133,7 +133,11 @@ def test_environment_and_limits_are_fixed(make_world: MakeWorld, runner: str) ->
     os.environ["SECRET_FROM_CALLER"] = "1"
     try:
         _, info = run(
-            make_world, runner, "x = 1\n", tests, fail_to_pass=["tests.test_mod::test_env", "tests.test_mod::test_limits"],
+            make_world,
+            runner,
+            "x = 1\n",
+            tests,
+            fail_to_pass=["tests.test_mod::test_env", "tests.test_mod::test_limits"],
             timeout_s=2.5,
         )
     finally:
@@ -174,7 +178,10 @@ FIX_TESTS = "from mod import value\n\n\ndef test_value():\n    assert value() ==
 
 def _buggy(make_world: MakeWorld, runner: str) -> SpecWorld:
     world = make_world(
-        "def value():\n    return 41\n", FIX_TESTS, fail_to_pass=F2P, pass_to_pass=["tests.test_mod::test_other"],
+        "def value():\n    return 41\n",
+        FIX_TESTS,
+        fail_to_pass=F2P,
+        pass_to_pass=["tests.test_mod::test_other"],
         warm=runner == "warm",
     )
     world.evaluator.wait_for_warm = True

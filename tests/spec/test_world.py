@@ -16,7 +16,9 @@ FIXED = '    if n % 15 == 0:\n        return "FizzBuzz"\n    if n % 3 == 0:'
 
 def fix_fizzbuzz(world: SpecWorld) -> None:
     text = (world.workspace / "fizzbuzz.py").read_text()
-    text = text.replace('    if n % 15 == 0:\n        return "FizzBuzz"\n', "").replace("    if n % 3 == 0:", FIXED)
+    text = text.replace('    if n % 15 == 0:\n        return "FizzBuzz"\n', "").replace(
+        "    if n % 3 == 0:", FIXED
+    )
     (world.workspace / "fizzbuzz.py").write_text(text)
 
 
@@ -38,7 +40,10 @@ def test_actions_are_the_agent_tools() -> None:
 def test_parse_action_accepts_cli_spellings(fizzbuzz: SpecWorld) -> None:
     assert fizzbuzz.parse_action("run-tests") == {"name": "run_tests", "arguments": {}}
     assert fizzbuzz.parse_action("run_tests") == {"name": "run_tests", "arguments": {}}
-    assert fizzbuzz.parse_action("read-file fizzbuzz.py") == {"name": "read_file", "arguments": {"path": "fizzbuzz.py"}}
+    assert fizzbuzz.parse_action("read-file fizzbuzz.py") == {
+        "name": "read_file",
+        "arguments": {"path": "fizzbuzz.py"},
+    }
     with pytest.raises(ActionParseError):
         fizzbuzz.parse_action("make it pass")
     with pytest.raises(ActionParseError, match="JSON"):
@@ -57,9 +62,17 @@ def test_run_tests_records_everything_the_issue_asks_for(fizzbuzz: SpecWorld) ->
     assert first.valid and not first.terminated
     assert first.info["verdict"] == "failed"
     assert first.info["passed"] == 3 and first.info["total"] == 5
-    assert first.info["tests"]["tests.test_fizzbuzz::test_fizzbuzz_on_multiples_of_fifteen"]["outcome"] == "failed"
-    assert "'Fizz' == 'FizzBuzz'" in first.info["tests"]["tests.test_fizzbuzz::test_fizzbuzz_on_multiples_of_fifteen"]["message"]
-    assert first.info["snapshot"] == {} and first.info["diff_prev"] == "" and first.info["diff_original"] == ""
+    assert (
+        first.info["tests"]["tests.test_fizzbuzz::test_fizzbuzz_on_multiples_of_fifteen"]["outcome"]
+        == "failed"
+    )
+    assert (
+        "'Fizz' == 'FizzBuzz'"
+        in first.info["tests"]["tests.test_fizzbuzz::test_fizzbuzz_on_multiples_of_fifteen"]["message"]
+    )
+    assert (
+        first.info["snapshot"] == {} and first.info["diff_prev"] == "" and first.info["diff_original"] == ""
+    )
     assert len(first.info["source_sha256"]) == 64
     assert first.info["output_cap_bytes"] == OUTPUT_CAP_BYTES
     assert first.info["duration_s"] > 0
@@ -87,9 +100,16 @@ def test_unchanged_source_costs_more_than_a_new_attempt(fizzbuzz: SpecWorld) -> 
 def test_progress_is_rewarded_by_the_change_in_passing_fraction(make_world: MakeWorld) -> None:
     tests = "from mod import a, b\n\n\ndef test_a():\n    assert a() == 1\n\n\ndef test_b():\n    assert b() == 2\n"
     world = make_world(
-        "def a():\n    return 0\n\n\ndef b():\n    return 0\n", tests, fail_to_pass=["tests.test_mod::test_a", "tests.test_mod::test_b"]
+        "def a():\n    return 0\n\n\ndef b():\n    return 0\n",
+        tests,
+        fail_to_pass=["tests.test_mod::test_a", "tests.test_mod::test_b"],
     )
-    world.step({"name": "replace_in_file", "arguments": {"path": "mod.py", "old": "return 0\n\n\ndef b", "new": "return 1\n\n\ndef b"}})
+    world.step(
+        {
+            "name": "replace_in_file",
+            "arguments": {"path": "mod.py", "old": "return 0\n\n\ndef b", "new": "return 1\n\n\ndef b"},
+        }
+    )
     half = world.step("run_tests")
     assert half.reward == pytest.approx(REWARDS["evaluation"] + REWARDS["progress_scale"] * 0.5)
 
@@ -100,7 +120,10 @@ def test_file_tools_read_write_and_replace(fizzbuzz: SpecWorld) -> None:
     read = fizzbuzz.step({"name": "read_file", "arguments": {"path": "tests/test_fizzbuzz.py"}})
     assert "def test_fizz" in read.observation["text"]
     edit = fizzbuzz.step(
-        {"name": "replace_in_file", "arguments": {"path": "fizzbuzz.py", "old": "return str(n)", "new": "return f'{n}'"}}
+        {
+            "name": "replace_in_file",
+            "arguments": {"path": "fizzbuzz.py", "old": "return str(n)", "new": "return f'{n}'"},
+        }
     )
     assert edit.valid and edit.info["kind"] == "edit"
     assert "+    return f'{n}'" in edit.info["diff"]
@@ -115,9 +138,24 @@ def test_file_tools_read_write_and_replace(fizzbuzz: SpecWorld) -> None:
         ({"name": "read_file", "arguments": {"path": "../psignal.yaml"}}, "inside"),
         ({"name": "read_file", "arguments": {"path": "/etc/passwd"}}, "relative"),
         ({"name": "read_file", "arguments": {"path": "missing.py"}}, "no such file"),
-        ({"name": "write_file", "arguments": {"path": "../.pspec/template/fix/fizzbuzz.py", "content": ""}}, "inside"),
-        ({"name": "replace_in_file", "arguments": {"path": "fizzbuzz.py", "old": "return", "new": "yield"}}, "exactly once"),
-        ({"name": "replace_in_file", "arguments": {"path": "nope.py", "old": "a", "new": "b"}}, "no such file"),
+        (
+            {
+                "name": "write_file",
+                "arguments": {"path": "../.pspec/template/fix/fizzbuzz.py", "content": ""},
+            },
+            "inside",
+        ),
+        (
+            {
+                "name": "replace_in_file",
+                "arguments": {"path": "fizzbuzz.py", "old": "return", "new": "yield"},
+            },
+            "exactly once",
+        ),
+        (
+            {"name": "replace_in_file", "arguments": {"path": "nope.py", "old": "a", "new": "b"}},
+            "no such file",
+        ),
         ({"name": "write_file", "arguments": {"path": "x.py"}}, "content"),
         ({"name": "deploy", "arguments": {}}, "unknown action"),
     ],
@@ -138,7 +176,12 @@ def test_symlink_out_of_the_workspace_is_refused(fizzbuzz: SpecWorld) -> None:
 
 
 def test_state_restore_round_trip_in_memory(fizzbuzz: SpecWorld) -> None:
-    fizzbuzz.step({"name": "write_file", "arguments": {"path": "fizzbuzz.py", "content": "def fizzbuzz(n):\n    return ''\n"}})
+    fizzbuzz.step(
+        {
+            "name": "write_file",
+            "arguments": {"path": "fizzbuzz.py", "content": "def fizzbuzz(n):\n    return ''\n"},
+        }
+    )
     fizzbuzz.step("run_tests")
     state = fizzbuzz.state()
     other = SpecWorld()
@@ -158,7 +201,10 @@ def test_same_actions_give_the_same_states_and_rewards() -> None:
         trace = []
         for action in [
             "run_tests",
-            {"name": "replace_in_file", "arguments": {"path": "temperature.py", "old": "- 32\n", "new": "+ 32\n"}},
+            {
+                "name": "replace_in_file",
+                "arguments": {"path": "temperature.py", "old": "- 32\n", "new": "+ 32\n"},
+            },
             "run_tests",
         ]:
             result = world.step(action)

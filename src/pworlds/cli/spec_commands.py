@@ -181,7 +181,9 @@ def flaky(
     if report["changes"]:
         from psignal.errors import PworldsError
 
-        raise PworldsError(f"{directory}: {len(report['changes'])} test verdict(s) changed on replay (flaky tests)")
+        raise PworldsError(
+            f"{directory}: {len(report['changes'])} test verdict(s) changed on replay (flaky tests)"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -170,9 +170,13 @@ def _docstring_nodes(tree: ast.AST) -> set[ast.AST]:
     nodes: set[ast.AST] = set()
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.Expr):
-            if isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-                nodes.add(body[0].value)
+        first = body[0] if isinstance(body, list) and body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            nodes.add(first.value)
     return nodes
 
 
