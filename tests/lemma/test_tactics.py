@@ -198,3 +198,40 @@ def test_no_goals_left_means_tactics_are_refused(prove: Prove) -> None:
 
 def test_focus_dot_is_accepted(prove: Prove) -> None:
     assert prove("(p : Prop) : p → p ∧ p", "intro h", "constructor", "· exact h", "· exact h").done
+
+
+def test_sequences_and_all_goals_combinator(prove: Prove) -> None:
+    assert prove("(p : Prop) : p → p ∧ p", "intro h; constructor <;> exact h").done
+    assert prove("(p q : Prop) : p ∧ q → q ∧ p", "intro h\nobtain ⟨a, b⟩ := h\nexact ⟨b, a⟩").done
+
+
+def test_a_failing_part_makes_the_whole_step_fail(prove: Prove) -> None:
+    p = prove("(p q : Prop) : p ∨ q → q ∨ p")
+    with pytest.raises(TacticError):
+        p.step("intro h; exact h")
+    assert p.tactics == [] and p.text() == "p q : Prop\n⊢ p ∨ q → q ∨ p"
+
+
+def test_lean4_structured_cases_and_induction(prove: Prove) -> None:
+    assert prove(
+        "(p q : Prop) : p ∨ q → q ∨ p",
+        "intro h",
+        "cases h with | inl a => right; exact a | inr b => left; exact b",
+    ).done
+    assert prove(
+        "(n : Nat) : 0 + n = n",
+        "induction n with | zero => rfl | succ k ih => rw [add_succ, ih]",
+        lemmas=True,
+    ).done
+    assert prove("(p q : Prop) : p ∧ q → q ∧ p", "intro h", "cases h with | intro a b => exact ⟨b, a⟩").done
+
+
+def test_structured_alternatives_must_close_their_goal_and_exist(prove: Prove) -> None:
+    p = prove("(p q : Prop) : p ∨ q → q ∨ p", "intro h")
+    with pytest.raises(TacticError, match="unsolved goals in alternative 'inl'"):
+        p.step("cases h with | inl a => right | inr b => left; exact b")
+    with pytest.raises(TacticError, match="alternative 'inr' has not been provided"):
+        p.step("cases h with | inl a => right; exact a")
+    with pytest.raises(TacticError, match="invalid alternative"):
+        p.step("cases h with | inl a => right; exact a | foo => trivial | inr b => left; exact b")
+    assert p.tactics == ["intro h"]

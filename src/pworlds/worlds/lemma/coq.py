@@ -246,7 +246,8 @@ class CoqBackend:
 
     def _update(self, answer: str) -> None:
         self._goals, self._done = parse_goals(answer)
-        self._text = "no goals" if self._done else answer
+        # Coq's "(ID n)" counters depend on the session's history; drop them so observations are deterministic
+        self._text = "no goals" if self._done else re.sub(r" \(ID \d+\)", "", answer)
 
     def apply(self, tactic: str) -> None:
         sentence = tactic.strip().rstrip(".").strip()

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pworlds.worlds.lemma.combinators import run_tactic
 from pworlds.worlds.lemma.goals import Goal, ProofState, goal_json, state_text
 from pworlds.worlds.lemma.kernel import Gen, Hole, KernelError, Proof, check
 from pworlds.worlds.lemma.parser import LemmaSyntaxError, _Parser, to_formula, to_sort
 from pworlds.worlds.lemma.printer import formula_str
 from pworlds.worlds.lemma.syntax import Forall, Formula, Sort
-from pworlds.worlds.lemma.tactics import TacticError, run_tactic
+from pworlds.worlds.lemma.tactics import TacticError
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,8 @@ TACTICS = (
 )  # fmt: skip
 
 
-def run_tactic(state: ProofState, text: str, lemmas: Lemmas) -> ProofState:
+def run_single(state: ProofState, text: str, lemmas: Lemmas) -> ProofState:
+    """One tactic (no combinators) on the first goal."""
     text = text.strip().lstrip("·.").strip()
     if not text:
         raise TacticError("empty tactic")
@@ -645,6 +646,6 @@ _HANDLERS: dict[str, Callable[[ProofState, Goal, NodeStream, Lemmas], ProofState
     "simp": t_simp,
 }
 
-__all__ = ["TACTICS", "TacticError", "run_tactic"]
+__all__ = ["TACTICS", "TacticError", "run_single"]
 
 _unused = (AndL, AndR, IffMp, IffMpr, Iff, Top, alpha_key)
