@@ -32,7 +32,8 @@ from pworlds.serve.target import ServeTarget
 T = TypeVar("T")
 
 INLINE_BUDGET_S = 0.002
-"""World calls faster than this run on the event loop; a class that ever exceeds it moves to threads."""
+"""World classes whose calls average less than this run on the event loop; slower ones run in threads."""
+_COST_SMOOTHING = 0.2
 
 
 class ServerFullError(PworldsError):
@@ -50,7 +51,7 @@ class Episode:
         self.handle = handle
         self.world = world
         self.target = target
-        self.lock = anyio.Lock()
+        self.lock = anyio.Lock(fast_acquire=True)  # no event-loop round trip when uncontended
         self.total_reward = 0.0
         self.last_used = time.monotonic()
         self.closed = False
@@ -113,7 +114,7 @@ class EpisodeRegistry:
         self.max_sessions = max_sessions
         self.idle_timeout_s = idle_timeout_s
         self.episodes: dict[str, Episode] = {}
-        self._slow_worlds: set[type[World]] = set()
+        self._cost_s: dict[type[World], float] = {}
 
     def __len__(self) -> int:
         return len(self.episodes)
@@ -157,19 +158,40 @@ class EpisodeRegistry:
         """Run ``fn`` (a world call) under the episode's lock.
 
         Fast worlds run inline on the event loop (a thread hop costs more than a counter step). A world class
-        whose call once took longer than ``INLINE_BUDGET_S`` — a prover, a test run — is moved to worker
-        threads from then on, so one slow session never stalls the others.
+        whose calls take longer than ``INLINE_BUDGET_S`` on average (a prover, a test run) runs in worker
+        threads, so one slow session never stalls the others. The average is a moving one, so a single
+        hiccup (first-call warm-up, a busy machine) does not move a fast world off the loop for good.
         """
         async with episode.lock:
             if episode.closed:
                 raise UnknownEpisodeError("this episode was closed; call env_reset to start a new one")
             episode.last_used = time.monotonic()
             cls = type(episode.world)
-            if cls in self._slow_worlds:
-                return await anyio.to_thread.run_sync(fn)
-            started = time.perf_counter()
+            cost = self._cost_s.get(cls)
+            timed = _Timed(fn)
             try:
-                return fn()
+                if cost is not None and cost > INLINE_BUDGET_S:
+                    return await anyio.to_thread.run_sync(timed)
+                return timed()
             finally:
-                if time.perf_counter() - started > INLINE_BUDGET_S:
-                    self._slow_worlds.add(cls)
+                took = timed.seconds
+                self._cost_s[cls] = took if cost is None else cost + _COST_SMOOTHING * (took - cost)
+
+    def runs_in_threads(self, cls: type[World]) -> bool:
+        """Whether calls into worlds of this class currently go to worker threads."""
+        return self._cost_s.get(cls, 0.0) > INLINE_BUDGET_S
+
+
+class _Timed:
+    """Wrap a call and remember how long it ran (measured where it runs, loop or thread)."""
+
+    def __init__(self, fn: Callable[[], T]) -> None:
+        self.fn = fn
+        self.seconds = 0.0
+
+    def __call__(self) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.fn()
+        finally:
+            self.seconds = time.perf_counter() - started
