@@ -50,6 +50,8 @@ def run_tactic(state: ProofState, text: str, lemmas: Mapping[str, Formula]) -> P
     if structured:
         return _alternatives(state, structured.group(1), structured.group(2), structured.group(3), lemmas)
     steps = split_top(text, ("<;>", ";", "\n"))
+    if not steps:
+        raise TacticError("empty tactic")
     if len(steps) == 1:
         return run_single(state, steps[0][1], lemmas)
     before: set[int] = set()

@@ -128,6 +128,8 @@ class Node:
 _INFIX = {"↔": (20, "none"), "→": (25, "right"), "∨": (30, "right"), "∧": (35, "right"), "=": (50, "none"),
           "≠": (50, "none"), "+": (65, "left"), "*": (70, "left")}  # fmt: skip
 _APP = 1024
+MAX_NUMERAL = 256
+"""Numerals are unary (``succ (succ …)``) as in the kernel, so they are kept small."""
 _RESERVED = frozenset({"fun", "with", "at", "using", "only"})
 
 
@@ -142,7 +144,8 @@ class _Parser:
 
     def take(self) -> Token:
         tok = self.tokens[self.i]
-        self.i += 1
+        if tok.kind != "eof":
+            self.i += 1
         return tok
 
     def at(self, sym: str) -> bool:
@@ -239,7 +242,10 @@ class _Parser:
         if t.text == "(":
             inner = self.expr(0)
             self.expect(")", "to close '('")
-            while self.at(".") and self.tokens[self.i + 1].kind in ("ident", "num"):
+            while self.at(".") and self.tokens[min(self.i + 1, len(self.tokens) - 1)].kind in (
+                "ident",
+                "num",
+            ):
                 self.take()
                 fld = self.take()
                 inner = Node("proj", fld.pos, fld.text, (inner,))
@@ -257,7 +263,10 @@ class _Parser:
 def parse_node(text: str) -> Node:
     """Parse a whole string as one expression."""
     p = _Parser(text)
-    node = p.expr(0)
+    try:
+        node = p.expr(0)
+    except RecursionError as exc:
+        raise LemmaSyntaxError("expression nested too deeply", 1) from exc
     if p.tok.kind != "eof":
         raise LemmaSyntaxError(f"unexpected {p._found()} after the expression", p.tok.pos + 1)
     return node
@@ -318,6 +327,8 @@ def to_sort(node: Node) -> Sort:
 def to_term(node: Node, scope: Scope) -> Term:
     k = node.kind
     if k == "num":
+        if len(node.value) > 4 or int(node.value) > MAX_NUMERAL:
+            raise LemmaSyntaxError(f"numeral {node.value} is too large (at most {MAX_NUMERAL})", node.pos + 1)
         return numeral(int(node.value))
     if k == "ident":
         if node.value in ("Nat.zero", "zero"):
@@ -398,7 +409,10 @@ def parse_formula(text: str, scope: Scope | None = None) -> Formula:
     """Parse a statement such as ``∀ p q : Prop, p ∧ q → q ∧ p``; raises :class:`LemmaSyntaxError`."""
     if not text.strip():
         raise LemmaSyntaxError("empty statement", 1)
-    return to_formula(parse_node(text), dict(scope or {}))
+    try:
+        return to_formula(parse_node(text), dict(scope or {}))
+    except RecursionError as exc:
+        raise LemmaSyntaxError("expression nested too deeply", 1) from exc
 
 
 def parse_term(text: str, scope: Scope | None = None) -> Term:

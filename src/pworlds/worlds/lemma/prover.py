@@ -45,6 +45,13 @@ class Statement:
 
 
 def parse_statement(text: str) -> Statement:
+    try:
+        return _parse_statement(text)
+    except RecursionError as exc:
+        raise LemmaSyntaxError("statement nested too deeply", 1) from exc
+
+
+def _parse_statement(text: str) -> Statement:
     """``(p q : Prop) : p → p`` or a plain closed formula ``∀ p : Prop, p → p``; errors carry the column."""
     if not text.strip():
         raise LemmaSyntaxError("empty statement", 1)
@@ -74,6 +81,9 @@ def _looks_like_params(p: _Parser) -> bool:
     return p.tokens[i].kind == "sym" and p.tokens[i].text == ":"
 
 
+MAX_TACTIC_CHARS = 4000
+
+
 class Prover:
     def __init__(self, statement: Statement, lemmas: Mapping[str, Formula]) -> None:
         self.statement = statement
@@ -95,7 +105,12 @@ class Prover:
     def step(self, tactic: str) -> None:
         """Apply ``tactic``; raise :class:`TacticError` (state unchanged) when it does not apply or when the
         kernel rejects the finished proof."""
-        new = run_tactic(self.state, tactic, self.lemmas)
+        if len(tactic) > MAX_TACTIC_CHARS:
+            raise TacticError(f"tactic is too long ({len(tactic)} characters, at most {MAX_TACTIC_CHARS})")
+        try:
+            new = run_tactic(self.state, tactic, self.lemmas)
+        except RecursionError as exc:
+            raise TacticError("term too large or nested too deeply") from exc
         if not new.goals:
             try:
                 check(new.term(), self.statement.closed, self.lemmas)
