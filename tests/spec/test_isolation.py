@@ -235,3 +235,18 @@ def test_tool_edits_of_tests_are_invalid(make_world: MakeWorld) -> None:
         assert not result.valid
         assert "read-only" in result.info["error"]
     assert world.state()["world"] == before["world"]
+
+
+def test_a_symlinked_tests_dir_is_replaced_not_written_through(make_world: MakeWorld, tmp_path) -> None:
+    world = make_world("def value():\n    return 41\n", FIX_TESTS, fail_to_pass=F2P)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    import shutil
+
+    shutil.rmtree(world.workspace / "tests")
+    (world.workspace / "tests").symlink_to(outside, target_is_directory=True)
+    result = world.step("run_tests")
+    assert result.info["verdict"] == "failed"
+    assert sorted(p.name for p in outside.iterdir()) == ["keep.txt"]
+    assert not (world.workspace / "tests").is_symlink()

@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,6 +128,7 @@ class Evaluator:
         self.worker = worker
         self._scratch = Path(tempfile.mkdtemp(prefix="pspec-run-"))
         self._count = 0
+        weakref.finalize(self, shutil.rmtree, self._scratch, True)
 
     def close(self) -> None:
         shutil.rmtree(self._scratch, ignore_errors=True)

@@ -102,6 +102,9 @@ def write_source(workspace: Path, files: Mapping[str, str]) -> None:
 def restore_protected(workspace: Path, template_workspace: Path) -> list[str]:
     """Put tests/ and conftest files back as the template has them; return what had to change."""
     wanted = read_files(template_workspace, protected=True)
+    tests_dir = workspace / "tests"
+    if tests_dir.is_symlink() or tests_dir.is_file():
+        tests_dir.unlink()  # never write the template's tests through a planted link
     have = read_files(workspace, protected=True) if workspace.is_dir() else {}
     changed = sorted(rel for rel in set(wanted) | set(have) if wanted.get(rel) != have.get(rel))
     # Symlinks and directories planted where a protected file belongs are removed too.

@@ -55,6 +55,7 @@ from pworlds.worlds.spec.task import (
     template_to_files,
 )
 from pworlds.worlds.spec.workspace import (
+    MAX_FILE_BYTES,
     Snapshot,
     WorkspaceError,
     apply_changes,
@@ -81,6 +82,7 @@ REWARDS = {
 OBSERVED_OUTPUT_CHARS = 4000
 READ_CAP_CHARS = 64 * 1024
 _TIMING = re.compile(r" in \d+(\.\d+)?s\b")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 
 class SpecConfig(WorldConfig):
@@ -347,6 +349,10 @@ class SpecWorld(World):
             new = change(old)
         except ValueError as exc:
             return self.invalid(f"{rel}: {exc}")
+        if len(new.encode("utf-8")) > MAX_FILE_BYTES:
+            return self.invalid(
+                f"{rel}: {len(new.encode('utf-8'))} bytes is over the {MAX_FILE_BYTES}-byte limit"
+            )
         before = read_source(self.workspace)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(new, encoding="utf-8")
@@ -397,7 +403,7 @@ class SpecWorld(World):
         self.fraction = fraction
         self.evaluations += 1
         self.last_verdict, self.last_message = evaluation.verdict, evaluation.message
-        output = _TIMING.sub(" in <time>", evaluation.output)
+        output = _ADDRESS.sub("0x?", _TIMING.sub(" in <time>", evaluation.output))
         if len(output) > OBSERVED_OUTPUT_CHARS:
             output = "[...]\n" + output[-OBSERVED_OUTPUT_CHARS:]
         self.last_output = output if evaluation.verdict != "passed" else ""
@@ -412,7 +418,6 @@ class SpecWorld(World):
             "evaluations": self.evaluations,
             "last_verdict": self.last_verdict,
             "last_message": self.last_message,
-            "last_output": self.last_output,
         }
 
     def _restore(self, state: Mapping[str, Any]) -> None:
@@ -422,7 +427,7 @@ class SpecWorld(World):
             results = {str(k): str(v) for k, v in dict(state["results"]).items()}
             fraction, evaluations = float(state["fraction"]), int(state["evaluations"])
             verdict = state["last_verdict"]
-            message, output = str(state["last_message"]), str(state["last_output"])
+            message, output = str(state["last_message"]), ""
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError(
                 f"spec: malformed state ({exc!r}); expected the dict from SpecWorld.state()"
