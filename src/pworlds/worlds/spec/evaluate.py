@@ -22,7 +22,7 @@ from pworlds.worlds.spec.runner import (
     OUTPUT_CAP_BYTES,
     Limits,
     RawRun,
-    TestResult,
+    CaseResult,
     decide_verdict,
     decode_output,
     parse_junit,
@@ -42,7 +42,7 @@ class Evaluation:
 
     verdict: str
     message: str
-    tests: dict[str, TestResult]
+    tests: dict[str, CaseResult]
     passed: int
     total: int
     output: str

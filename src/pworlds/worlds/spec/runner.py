@@ -269,7 +269,7 @@ def run_cold(run_dir: Path, args: list[str], home: Path, limits: Limits) -> RawR
 
 # ------------------------------------------------------------------------------------------ results
 @dataclass(slots=True)
-class TestResult:
+class CaseResult:
     outcome: str
     """passed | failed | error | skipped | missing | timeout | crashed"""
     message: str = ""
@@ -284,7 +284,7 @@ class TestResult:
 class Report:
     """What pytest's JUnit XML says: per-test results and collection errors."""
 
-    tests: dict[str, TestResult] = field(default_factory=dict)
+    tests: dict[str, CaseResult] = field(default_factory=dict)
     collection_errors: list[str] = field(default_factory=list)
     readable: bool = True
 
@@ -321,13 +321,13 @@ def parse_junit(path: Path) -> Report:
             continue
         test_id = f"{classname}::{name}"
         if failure is not None:
-            result = TestResult("failed", _short(failure.get("message") or failure.text))
+            result = CaseResult("failed", _short(failure.get("message") or failure.text))
         elif error is not None:
-            result = TestResult("error", _short(error.get("message") or error.text))
+            result = CaseResult("error", _short(error.get("message") or error.text))
         elif skipped is not None:
-            result = TestResult("skipped", _short(skipped.get("message")))
+            result = CaseResult("skipped", _short(skipped.get("message")))
         else:
-            result = TestResult("passed")
+            result = CaseResult("passed")
         report.tests[test_id] = result
     return report
 
@@ -345,7 +345,7 @@ def signal_name(code: int | None) -> str | None:
 class Verdict:
     verdict: str
     message: str
-    tests: dict[str, TestResult]
+    tests: dict[str, CaseResult]
     passed: int
     total: int
 
@@ -381,10 +381,10 @@ def decide_verdict(raw: RawRun, report: Report, expected: Iterable[str], limits:
         message = "tests could not be collected: " + "; ".join(report.collection_errors)[:500]
     else:
         fill, verdict, message = "missing", "", ""
-    tests: dict[str, TestResult] = {}
+    tests: dict[str, CaseResult] = {}
     for test_id in expected:
         got = report.tests.get(test_id)
-        tests[test_id] = got if got is not None else TestResult(fill)
+        tests[test_id] = got if got is not None else CaseResult(fill)
     passed = sum(1 for r in tests.values() if r.outcome == "passed")
     if not verdict:
         if not report.tests and raw.returncode == 5:
