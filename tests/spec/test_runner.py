@@ -10,10 +10,10 @@ from pworlds.cli.main import main
 from pworlds.worlds.spec.evaluate import Evaluator, shared_warm_runner
 from pworlds.worlds.spec.runner import (
     OUTPUT_CAP_BYTES,
+    CaseResult,
     Limits,
     RawRun,
     Report,
-    CaseResult,
     decide_verdict,
     decode_output,
     parse_junit,

@@ -20,9 +20,9 @@ from typing import Any
 
 from pworlds.worlds.spec.runner import (
     OUTPUT_CAP_BYTES,
+    CaseResult,
     Limits,
     RawRun,
-    CaseResult,
     decide_verdict,
     decode_output,
     parse_junit,
