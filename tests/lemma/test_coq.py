@@ -108,3 +108,26 @@ def test_every_library_theorem_is_proved_in_coq_and_negative_controls_are_not() 
     failures = {k: v for k, v in positive.items() if v is not None}
     assert failures == {}
     assert all(v is not None for v in negative.values()), negative
+
+
+@needs_coq
+def test_recorded_coq_proof_file_compiles_with_coqc(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+
+    w = make_world("lemma", {"backend": "coq"})
+    try:
+        w.reset(task="and_comm")
+        for action in w.reference_solution() or []:
+            w.step(action)
+        assert w.terminated
+        w.persist(tmp_path)
+    finally:
+        w.close()
+    script = tmp_path / "proof.v"
+    assert script.read_text().endswith("Qed.\n")
+    if shutil.which("coqc") is None:
+        pytest.skip("coqc not on PATH")
+    (tmp_path / "check.v").write_text("Require Import Lia Arith.\n" + script.read_text())
+    done = subprocess.run(["coqc", "check.v"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

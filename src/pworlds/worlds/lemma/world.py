@@ -91,9 +91,15 @@ class LemmaWorld(World):
         return self._tasks
 
     def statement_text(self) -> str:
+        """The statement in the backend's language (Coq syntax for backend=coq, Lean otherwise)."""
         if self.task == CUSTOM:
             return self.cfg.statement or ""
-        return by_name()[self.task or ""].statement.lean()
+        theorem = by_name()[self.task or ""]
+        if self.cfg.backend == "coq":
+            from pworlds.worlds.lemma.coq import coq_statement
+
+            return coq_statement(theorem)
+        return theorem.statement.lean()
 
     def instruction(self) -> str:
         name = self.task or ""
@@ -101,7 +107,11 @@ class LemmaWorld(World):
         return (
             f"Prove the theorem below with {lang} tactics, one tactic per step "
             f"(e.g. 'intro h', then 'exact h'). The episode ends when no goals are left.\n\n"
-            f"theorem {name} {self.statement_text()}"
+            + (
+                f"Theorem {name} : {self.statement_text()}."
+                if lang == "Coq"
+                else f"theorem {name} {self.statement_text()}"
+            )
         )
 
     def actions(self) -> list[ActionSpec]:
@@ -215,21 +225,24 @@ class LemmaWorld(World):
         super().restore(state)
 
     # ------------------------------------------------------------------------------------------ files
-    PROOF_FILE: ClassVar[str] = "proof.lean"
+    @property
+    def proof_file(self) -> str:
+        return "proof.v" if self.cfg.backend == "coq" else "proof.lean"
 
     def proof_script(self) -> str:
         """The proof so far as a Lean (or Coq) script — what a person would paste into an editor."""
         if self.cfg.backend == "coq":
             body = "\n".join(f"  {t if t.endswith('.') else t + '.'}" for t in self.tactics)
-            return f"Theorem {self.task} : {self.statement_text()}.\nProof.\n{body}\n"
+            end = "Qed.\n" if self.backend is not None and self.backend.done else ""
+            return f"Theorem {self.task} : {self.statement_text()}.\nProof.\n{body}\n{end}"
         body = "\n".join(f"  {t}" for t in self.tactics) or "  sorry"
         return f"theorem {self.task} {self.statement_text()} := by\n{body}\n"
 
     def persist(self, root: Path) -> None:
-        (root / self.PROOF_FILE).write_text(self.proof_script(), encoding="utf-8")
+        (root / self.proof_file).write_text(self.proof_script(), encoding="utf-8")
 
     def artifact_files(self, root: Path) -> list[Path]:
-        path = root / self.PROOF_FILE
+        path = root / self.proof_file
         return [path] if path.exists() else []
 
     def close(self) -> None:
