@@ -121,7 +121,11 @@ def test_environment_and_limits_are_fixed(make_world: MakeWorld, runner: str) ->
         "    assert os.environ['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] == '1'\n"
         "    assert sys.flags.no_user_site == 1\n"
         "    assert 'SECRET_FROM_CALLER' not in os.environ\n"
-        "    assert hash('abc') == hash('abc')\n\n\n"
+        "    assert hash('abc') == hash('abc')\n"
+        "    import tempfile\n"
+        "    assert os.environ['HOME'] == os.environ['TMPDIR'] == tempfile.gettempdir()\n"
+        "    assert os.listdir(os.environ['HOME']) == [], 'HOME is fresh for every run'\n"
+        "    open(os.path.join(os.environ['HOME'], 'left-behind'), 'w').close()\n\n\n"
         "def test_limits():\n"
         "    assert resource.getrlimit(resource.RLIMIT_CPU)[0] == 3\n"
         "    assert resource.getrlimit(resource.RLIMIT_AS)[0] == 2048 * 1024 * 1024\n"
@@ -132,7 +136,7 @@ def test_environment_and_limits_are_fixed(make_world: MakeWorld, runner: str) ->
     )
     os.environ["SECRET_FROM_CALLER"] = "1"
     try:
-        _, info = run(
+        world, info = run(
             make_world,
             runner,
             "x = 1\n",
@@ -140,9 +144,11 @@ def test_environment_and_limits_are_fixed(make_world: MakeWorld, runner: str) ->
             fail_to_pass=["tests.test_mod::test_env", "tests.test_mod::test_limits"],
             timeout_s=2.5,
         )
+        again = world.step("run_tests").info  # a second run must not see the first run's files
     finally:
         del os.environ["SECRET_FROM_CALLER"]
     assert info["verdict"] == "passed", info["output"]
+    assert again["verdict"] == "passed", again["output"]
 
 
 def test_stray_child_processes_are_killed(make_world: MakeWorld, runner: str, tmp_path) -> None:

@@ -152,7 +152,7 @@ class Evaluator:
                 worker = self.worker or shared_warm_runner()
                 if worker.poll_ready() or (self.wait_for_warm and worker.failures < 3 and _start(worker)):
                     try:
-                        raw = worker.run(run_dir, args, self.limits)
+                        raw = worker.run(run_dir, args, self.limits, home)
                         runner = "warm"
                     except WarmRunnerError:
                         raw = None

@@ -102,7 +102,7 @@ class WarmRunner:
         return self._proc is not None and self._proc.poll() is None
 
     # ------------------------------------------------------------------ one run
-    def run(self, run_dir: Path, args: list[str], limits: Limits) -> RawRun:
+    def run(self, run_dir: Path, args: list[str], limits: Limits, home: Path) -> RawRun:
         with self._lock:
             self.start()
             assert self._sock is not None
@@ -110,7 +110,7 @@ class WarmRunner:
             started = time.monotonic()
             read_fd, write_fd = os.pipe()
             try:
-                request = {"cwd": str(run_dir), "args": args, "limits": limits.to_dict()}
+                request = {"cwd": str(run_dir), "args": args, "limits": limits.to_dict(), "home": str(home)}
                 try:
                     socket.send_fds(sock, [json.dumps(request).encode()], [write_fd])
                 finally:

@@ -125,6 +125,9 @@ def _child(sock: socket.socket, request: dict, out_fd: int) -> None:
         os.dup2(out_fd, 2)
         os.close(out_fd)
         os.chdir(request["cwd"])
+        # Per-run HOME/TMPDIR exactly as a cold run gets them (nothing shared between runs).
+        os.environ["HOME"] = os.environ["TMPDIR"] = request["home"]
+        tempfile.tempdir = None
         import pytest
 
         sys.argv = ["pytest", *request["args"]]
