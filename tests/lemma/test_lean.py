@@ -61,3 +61,10 @@ def test_lean_live_identity() -> None:  # pragma: no cover
         assert w.step({"name": "tactic", "arguments": {"tactic": "exact h"}}).terminated
     finally:
         w.close()
+
+
+def test_statements_become_lean_theorem_signatures() -> None:
+    from pworlds.worlds.lemma.lean import lean_signature
+
+    assert lean_signature("(p : Prop) : p → p") == "(p : Prop) : p → p"
+    assert lean_signature("∀ n : Nat, succ n ≠ 0") == ": ∀ n : Nat, Nat.succ n ≠ 0"

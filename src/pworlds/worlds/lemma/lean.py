@@ -42,9 +42,22 @@ def repl_command(env: dict[str, str] | None = None) -> list[str] | None:
     return None
 
 
+def lean_signature(statement: str) -> str:
+    """``(p : Prop) : p → p`` stays as is; a plain formula gets the ``: `` a theorem signature needs."""
+    from pworlds.worlds.lemma.parser import LemmaSyntaxError
+    from pworlds.worlds.lemma.prover import parse_statement
+
+    text = statement.replace("succ ", "Nat.succ ")
+    try:
+        has_params = bool(parse_statement(statement).params)
+    except LemmaSyntaxError:
+        has_params = False
+    return text if has_params else f": {text}"
+
+
 class LeanBackend:  # pragma: no cover - live path needs a Lean toolchain (untested here)
     def __init__(self, statement: str) -> None:
-        self.statement = statement.replace("succ ", "Nat.succ ")
+        self.statement = lean_signature(statement)
         self.cmd = repl_command()
         if self.cmd is None:
             raise LeanUnavailableError(INSTALL_HINT)
