@@ -144,6 +144,7 @@ def test_environment_and_limits_are_fixed(make_world: MakeWorld, runner: str) ->
             fail_to_pass=["tests.test_mod::test_env", "tests.test_mod::test_limits"],
             timeout_s=2.5,
         )
+        world.reset()
         again = world.step("run_tests").info  # a second run must not see the first run's files
     finally:
         del os.environ["SECRET_FROM_CALLER"]
