@@ -96,10 +96,18 @@ def test_incremental_hash_equals_full_recount(world: ToolWorld) -> None:
     assert world.episode.hash != env.image.initial_hash
 
 
-def test_changelog_is_empty_at_rest(world: ToolWorld) -> None:
-    world.reset(task="cancel_pending_order")
-    world.step({"name": "cancel_order", "arguments": {"order_id": 102, "reason": "r"}})
-    assert _rows(world, "SELECT count(*) FROM _pw_changelog") == [(0,)]
+def test_tools_cannot_forge_the_row_log(env_copy) -> None:
+    tool = (
+        "def forge(conn: sqlite3.Connection) -> int:\n"
+        '    """Pretend a row changed."""\n'
+        "    conn.execute(\"SELECT _pw_log('orders', 101, 1, 1, 'x', 'y', NULL)\")\n"
+        "    return 0\n"
+    )
+    world = ToolWorld({"env": str(env_copy(**{"tools.py": add_tool(tool)}))})
+    world.reset(task="mug_stock")
+    result = world.step({"name": "forge", "arguments": {}})
+    assert not result.valid and "not authorized" in result.observation["error"]
+    world.close()
 
 
 def test_episode_from_serialized_bytes_keeps_hash(world: ToolWorld) -> None:

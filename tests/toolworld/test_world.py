@@ -157,6 +157,9 @@ def test_task_folder_keeps_db_and_replays(tmp_path: Path) -> None:
 
     conn = sqlite3.connect(folder / "db.sqlite")
     assert conn.execute("SELECT status FROM orders WHERE id = 102").fetchone()[0] == "cancelled"
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0] == 0
+    conn.execute("UPDATE customers SET name = 'edited by hand' WHERE id = 2")  # plain data, editable
+    conn.rollback()
     conn.close()
     with TaskDir.open(folder) as td:
         assert td.world.verify().status == "pass"

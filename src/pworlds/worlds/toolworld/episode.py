@@ -2,13 +2,14 @@
 
 How the pieces fit:
 
-* ``build_image`` runs schema.sql + seed.sql once per env, adds a changelog table and per-table
-  triggers, and keeps ``conn.serialize()`` bytes. ``Episode`` gets a private copy with ``deserialize``.
-* Every call runs in its own transaction (``SAVEPOINT`` … ``RELEASE``, under a secret name); any exception, timeout or
-  constraint violation (including deferred ones at commit) rolls the whole call back.
-* The triggers record each changed row (before/after, as JSON) into ``_pw_changelog``; after the call the
-  log is folded into a net diff (rows inserted / updated / deleted per table) and cleared in the same
-  transaction, so the table is always empty at rest.
+* ``build_image`` runs schema.sql + seed.sql once per env, adds three small triggers per table and keeps
+  ``conn.serialize()`` bytes. ``Episode`` gets a private copy with ``deserialize``.
+* Every call runs in its own transaction (``SAVEPOINT`` … ``RELEASE``, under a secret name); any exception,
+  timeout or constraint violation (including deferred ones at commit) rolls the whole call back.
+* The triggers call ``_pw_log`` (a Python function registered on each episode connection) with the key
+  and old values of each changed row; after the call the first old value per row is compared with the
+  row as it is now, giving a net diff (rows inserted / updated / deleted per table). Nothing is written
+  to the database for bookkeeping.
 * The content hash is a multiset hash (sum of sha256 of every row, mod 2**256), updated from the diff in
   O(changed rows): a content hash of the whole DB per step without reading the DB.
 """
@@ -32,7 +33,6 @@ from pworlds.worlds.toolworld.guard import (
     tool_authorizer,
 )
 
-CHANGELOG = "_pw_changelog"
 _MOD = 1 << 256
 Authorizer = Callable[[int, Any, Any, Any, Any], int]
 
@@ -68,14 +68,16 @@ class TableInfo:
     rowid: bool
     pk: tuple[str, ...]
 
-    def row_json_sql(self, prefix: str = "") -> str:
-        """SQL for the row as a JSON array (blobs as hex text so json_array never fails)."""
-        cols = (f"{prefix}{quote(c)}" for c in self.columns)
-        return (
-            "json_array("
-            + ", ".join(f"CASE WHEN typeof({c})='blob' THEN hex({c}) ELSE {c} END" for c in cols)
-            + ")"
-        )
+    @property
+    def select_sql(self) -> str:
+        return f"SELECT * FROM {quote(self.name)}"
+
+    @property
+    def fetch_sql(self) -> str:
+        """One row by key (rowid, or the primary key of a WITHOUT ROWID table)."""
+        if self.rowid:
+            return f"SELECT * FROM {quote(self.name)} WHERE rowid = ?"
+        return f"SELECT * FROM {quote(self.name)} WHERE " + " AND ".join(f"{quote(c)} = ?" for c in self.pk)
 
     def key_sql(self, prefix: str) -> str:
         if self.rowid:
@@ -93,44 +95,71 @@ def user_tables(conn: sqlite3.Connection) -> list[TableInfo]:
         info = conn.execute(f"PRAGMA table_info({quote(name)})").fetchall()
         cols = tuple(r[1] for r in info)
         pk = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
-        without_rowid = "WITHOUT ROWID" in (sql or "").upper().replace("\n", " ")
+        without_rowid = "WITHOUT ROWID" in " ".join((sql or "").upper().split())
         tables.append(TableInfo(name, cols, not without_rowid, pk))
     return tables
 
 
-def install_changelog(conn: sqlite3.Connection, tables: list[TableInfo]) -> None:
-    conn.execute(
-        f"CREATE TABLE IF NOT EXISTS {CHANGELOG} (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, "
-        "k TEXT, old TEXT, new TEXT)"
-    )
+TRIGGER_PREFIX = "_pw_"
+LOG_FUNCTION = "_pw_log"
+
+
+def install_triggers(conn: sqlite3.Connection, tables: list[TableInfo] | tuple[TableInfo, ...]) -> None:
+    """Per table, three small triggers that report ``(table, key, old row values)`` to ``_pw_log``.
+
+    Only the key and the old values are logged (the new values are read from the table after the call),
+    which keeps the triggers short: their parsed form lives in every connection's schema memory.
+    """
     for t in tables:
         lit = "'" + t.name.replace("'", "''") + "'"
         q = quote(t.name)
-        ins = f"INSERT INTO {CHANGELOG}(tbl, k, old, new) VALUES"
-        new, old = t.row_json_sql("NEW."), t.row_json_sql("OLD.")
+        old = ", ".join(f"OLD.{quote(c)}" for c in t.columns)
+        fn = LOG_FUNCTION
         conn.executescript(
             f"""
-            CREATE TRIGGER {quote("_pw_i_" + t.name)} AFTER INSERT ON {q} BEGIN
-              {ins} ({lit}, {t.key_sql("NEW.")}, NULL, {new}); END;
-            CREATE TRIGGER {quote("_pw_d_" + t.name)} AFTER DELETE ON {q} BEGIN
-              {ins} ({lit}, {t.key_sql("OLD.")}, {old}, NULL); END;
-            CREATE TRIGGER {quote("_pw_u_" + t.name)} AFTER UPDATE ON {q} BEGIN
-              {ins} ({lit}, {t.key_sql("OLD.")}, {old}, NULL);
-              {ins} ({lit}, {t.key_sql("NEW.")}, NULL, {new}); END;
+            CREATE TRIGGER {quote(TRIGGER_PREFIX + "i_" + t.name)} AFTER INSERT ON {q}
+              BEGIN SELECT {fn}({lit}, {t.key_sql("NEW.")}); END;
+            CREATE TRIGGER {quote(TRIGGER_PREFIX + "d_" + t.name)} AFTER DELETE ON {q}
+              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, {old}); END;
+            CREATE TRIGGER {quote(TRIGGER_PREFIX + "u_" + t.name)} AFTER UPDATE ON {q}
+              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, {old}), {fn}({lit}, {t.key_sql("NEW.")}); END;
             """
         )
 
 
-def row_hash(table: str, row_json: str) -> int:
-    return int.from_bytes(hashlib.sha256(f"{table}\x00{row_json}".encode()).digest(), "big")
+def drop_triggers(conn: sqlite3.Connection) -> None:
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='trigger' AND name LIKE '\\_pw\\_%' ESCAPE '\\'"
+        )
+    ]
+    for name in names:
+        conn.execute(f"DROP TRIGGER {quote(name)}")
 
 
-def content_hash(conn: sqlite3.Connection, tables: list[TableInfo]) -> int:
-    """Multiset hash of every row of every user table (the same encoding the triggers use)."""
+def has_triggers(conn: sqlite3.Connection) -> bool:
+    sql = "SELECT 1 FROM sqlite_master WHERE type='trigger' AND name LIKE '\\_pw\\_%' ESCAPE '\\' LIMIT 1"
+    return conn.execute(sql).fetchone() is not None
+
+
+def encode_row(values: tuple[Any, ...] | list[Any]) -> str:
+    """The canonical text of a row (what the content hash is taken over)."""
+    return json.dumps([v.hex() if isinstance(v, bytes) else v for v in values], separators=(",", ":"))
+
+
+def row_hash(table: str, encoded: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"{table}\x00{encoded}".encode()).digest(), "big")
+
+
+def content_hash(conn: sqlite3.Connection, tables: list[TableInfo] | tuple[TableInfo, ...]) -> int:
+    """Multiset hash of every row of every user table: sum of sha256 per row, mod 2**256."""
     total = 0
+    cur = conn.cursor()
+    cur.row_factory = None
     for t in tables:
-        for (row_json,) in conn.execute(f"SELECT {t.row_json_sql()} FROM {quote(t.name)}"):
-            total = (total + row_hash(t.name, row_json)) % _MOD
+        for row in cur.execute(t.select_sql):
+            total = (total + row_hash(t.name, encode_row(row))) % _MOD
     return total
 
 
@@ -150,22 +179,31 @@ class EnvImage:
 def image_from_connection(conn: sqlite3.Connection) -> EnvImage:
     """Instrument a built DB (schema + seed applied) and snapshot it."""
     tables = user_tables(conn)
-    install_changelog(conn, tables)
+    install_triggers(conn, tables)
+    conn.execute("VACUUM")  # no free pages in the image every episode copies
     return EnvImage(conn.serialize(), tuple(tables), content_hash(conn, tables))
 
 
-def open_image(
-    data: bytes, *, readonly: bool = False, authorizer: Authorizer | None = None
-) -> sqlite3.Connection:
-    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+def strip_instrumentation(data: bytes) -> bytes:
+    """The DB without pworlds' triggers: plain data for ``db.sqlite`` that any SQLite client can edit."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.deserialize(data)
+        drop_triggers(conn)
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+def open_image(data: bytes, *, authorizer: Authorizer | None = None) -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None, cached_statements=24)
     conn.deserialize(data)
+    conn.execute("PRAGMA cache_size = -32")  # pages are a memcpy away in the memdb; keep the cache small
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA recursive_triggers = ON")
     conn.row_factory = sqlite3.Row
     if authorizer is not None:
         conn.set_authorizer(authorizer)
-    if readonly:
-        conn.execute("PRAGMA query_only = ON") if authorizer is None else None
     return conn
 
 
@@ -203,14 +241,24 @@ class Episode:
         self, image: EnvImage, *, data: bytes | None = None, authorizer: Authorizer = tool_authorizer
     ) -> None:
         self.image = image
-        self.conn = open_image(image.data if data is None else data, authorizer=authorizer)
+        self.conn = open_image(image.data if data is None else data)
+        self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
+        self.conn.create_function(LOG_FUNCTION, -1, self._record)
+        if data is not None and not has_triggers(self.conn):
+            install_triggers(self.conn, image.tables)  # a db.sqlite saved without instrumentation
+        self.conn.set_authorizer(authorizer)
         self.deadline = Deadline()
         self.deadline.install(self.conn)
-        self.hash = image.initial_hash if data is None else content_hash(self.conn, list(image.tables))
-        self._columns = image.columns
+        self.hash = image.initial_hash if data is None else content_hash(self.conn, image.tables)
+        self._tables = {t.name: t for t in image.tables}
         self._begin = f"SAVEPOINT {SAVEPOINT_CALL}"
         self._commit = f"RELEASE {SAVEPOINT_CALL}"
         self._rollback = f"ROLLBACK TO {SAVEPOINT_CALL}"
+
+    def _record(self, table: str, key: Any, *old: Any) -> None:
+        """Called by the triggers: remember each changed row's first old value in this call."""
+        if (table, key) not in self._log:
+            self._log[(table, key)] = old if old else None
 
     @property
     def hash_hex(self) -> str:
@@ -221,19 +269,18 @@ class Episode:
     ) -> CallOutcome:
         """Run ``fn(conn, **arguments)`` as one transaction; never leaves the DB half-changed."""
         conn = self.conn
+        self._log.clear()
         conn.execute(self._begin)
-        before = conn.total_changes
         try:
             with time_limit(timeout_s, self.deadline):
                 result = to_json_value(fn(conn, **arguments))
-            if conn.total_changes != before:
-                diff, delta = self._collect()
-            else:
-                diff, delta = {}, 0
+            diff, delta = self._collect() if self._log else ({}, 0)
             conn.execute(self._commit)
         except (Exception, CallTimeout) as exc:
             self._abort()
             return CallOutcome(False, error=_describe(exc))
+        finally:
+            self._log.clear()
         self.hash = (self.hash + delta) % _MOD
         return CallOutcome(True, result, diff=diff)
 
@@ -246,42 +293,37 @@ class Episode:
             pass
 
     def _collect(self) -> tuple[dict[str, dict[str, list[Any]]], int]:
-        # one statement reads and clears the log; RETURNING order is unspecified, so sort by seq
-        rows = sorted(
-            self.conn.execute(f"DELETE FROM {CHANGELOG} RETURNING seq, tbl, k, old, new").fetchall(),
-            key=_first,
-        )
-        first: dict[tuple[str, str], str | None] = {}
-        last: dict[tuple[str, str], str | None] = {}
-        for _seq, tbl, k, old, new in rows:
-            key = (tbl, str(k))
-            if key not in first:
-                first[key] = old
-            last[key] = new
+        """Net effect of the call: first old value per row (from the log) vs the row as it is now.
+
+        Reading the current row (instead of trusting logged new values) keeps the diff right even when
+        part of the call was rolled back to a nested savepoint (AWM apps do that).
+        """
+        cur = self.conn.cursor()
+        cur.row_factory = None
         diff: dict[str, dict[str, list[Any]]] = {}
         delta = 0
-        for key, before in first.items():
-            after = last[key]
+        for (tbl, key), old in self._log.items():
+            table = self._tables.get(tbl)
+            if table is None:
+                continue
+            params = (key,) if table.rowid else tuple(json.loads(key))
+            new = cur.execute(table.fetch_sql, params).fetchone()
+            before = None if old is None else encode_row(old)
+            after = None if new is None else encode_row(new)
             if before == after:
                 continue
-            tbl = key[0]
-            cols = self._columns.get(tbl, ())
             entry = diff.setdefault(tbl, {"inserted": [], "updated": [], "deleted": []})
+            cols = table.columns
             if before is not None:
                 delta -= row_hash(tbl, before)
             if after is not None:
                 delta += row_hash(tbl, after)
-            if before is None:
-                entry["inserted"].append(dict(zip(cols, json.loads(after or "[]"), strict=False)))
-            elif after is None:
-                entry["deleted"].append(dict(zip(cols, json.loads(before), strict=False)))
+            if old is None:
+                entry["inserted"].append(_row_dict(cols, new))
+            elif new is None:
+                entry["deleted"].append(_row_dict(cols, old))
             else:
-                entry["updated"].append(
-                    {
-                        "before": dict(zip(cols, json.loads(before), strict=False)),
-                        "after": dict(zip(cols, json.loads(after), strict=False)),
-                    }
-                )
+                entry["updated"].append({"before": _row_dict(cols, old), "after": _row_dict(cols, new)})
         return diff, delta
 
     def serialize(self) -> bytes:
@@ -295,6 +337,10 @@ class Episode:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _row_dict(columns: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
+    return {c: (v.hex() if isinstance(v, bytes) else v) for c, v in zip(columns, values, strict=False)}
 
 
 def _describe(exc: BaseException) -> str:
@@ -313,20 +359,15 @@ def net_diff(
 ) -> dict[str, Any]:
     """Rows only in the initial DB (``removed``) and only in the final DB (``added``), per table.
 
-    An updated row shows up as one removed and one added row; used by the hybrid judge and ``verify``.
+    An updated row shows up as one removed and one added row; used by the hybrid judge.
     """
     out: dict[str, Any] = {}
     for t in tables:
-        sql = f"SELECT {t.row_json_sql()} FROM {quote(t.name)}"
-        before = [r[0] for r in initial.execute(sql)]
-        after = [r[0] for r in final.execute(sql)]
+        before = [tuple(r) for r in initial.execute(t.select_sql)]
+        after = [tuple(r) for r in final.execute(t.select_sql)]
         before_set, after_set = set(before), set(after)
-        removed = [dict(zip(t.columns, json.loads(r), strict=False)) for r in before if r not in after_set]
-        added = [dict(zip(t.columns, json.loads(r), strict=False)) for r in after if r not in before_set]
+        removed = [_row_dict(t.columns, r) for r in before if r not in after_set]
+        added = [_row_dict(t.columns, r) for r in after if r not in before_set]
         if removed or added:
             out[t.name] = {"removed": removed, "added": added}
     return out
-
-
-def _first(row: Any) -> Any:
-    return row[0]

@@ -285,6 +285,14 @@ _READ_ACTIONS = frozenset(
 _FORBIDDEN_FUNCTIONS = frozenset({"load_extension", "readfile", "writefile", "fts3_tokenizer"})
 
 
+def _function_denied(name: str | None, trigger: str | None) -> bool:
+    """Extension loading and file functions never; the runtime's row log only from its own triggers."""
+    name = (name or "").lower()
+    if name in _FORBIDDEN_FUNCTIONS:
+        return True
+    return name == "_pw_log" and not (trigger or "").startswith("_pw_")
+
+
 def tool_authorizer(
     action: int, arg1: str | None, arg2: str | None, db: str | None, trigger: str | None
 ) -> int:
@@ -293,7 +301,7 @@ def tool_authorizer(
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_PRAGMA:
         return sqlite3.SQLITE_DENY if arg2 is not None else sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _FORBIDDEN_FUNCTIONS:
+    if action == sqlite3.SQLITE_FUNCTION and _function_denied(arg2, trigger):
         return sqlite3.SQLITE_DENY
     if action in _DDL_ACTIONS and trigger is None:
         return sqlite3.SQLITE_DENY
@@ -312,7 +320,7 @@ def trusted_authorizer(
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_PRAGMA and arg2 is not None:
         return sqlite3.SQLITE_IGNORE
-    if action == sqlite3.SQLITE_FUNCTION and (arg2 or "").lower() in _FORBIDDEN_FUNCTIONS:
+    if action == sqlite3.SQLITE_FUNCTION and _function_denied(arg2, trigger):
         return sqlite3.SQLITE_DENY
     return sqlite3.SQLITE_OK
 

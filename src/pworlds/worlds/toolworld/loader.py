@@ -134,6 +134,7 @@ def _load_yaml(path: Path, model: type[BaseModel], problems: list[Problem]) -> t
 def build_image(path: Path, problems: list[Problem]) -> EnvImage | None:
     """schema.sql then seed.sql in a fresh DB; every failing statement is a problem at its line."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("PRAGMA page_size = 1024")  # small pages: every episode holds a private copy of the image
     try:
         ok = True
         first_insert: dict[str, int] = {}

@@ -35,7 +35,13 @@ from pydantic import field_validator
 from psignal.errors import ActionParseError, StateError
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
-from pworlds.worlds.toolworld.episode import Episode, content_hash, net_diff, open_image
+from pworlds.worlds.toolworld.episode import (
+    Episode,
+    content_hash,
+    net_diff,
+    open_image,
+    strip_instrumentation,
+)
 from pworlds.worlds.toolworld.guard import readonly_authorizer
 from pworlds.worlds.toolworld.loader import Env, load_env
 from pworlds.worlds.toolworld.tools import FINISH
@@ -266,7 +272,7 @@ class ToolWorld(World):
 
     # ----------------------------------------------------------------- files
     def persist(self, root: Path) -> None:
-        data = self._episode().serialize()
+        data = strip_instrumentation(self._episode().serialize())
         fd, tmp = tempfile.mkstemp(prefix=".db.", dir=root)
         try:
             with os.fdopen(fd, "wb") as fh:
