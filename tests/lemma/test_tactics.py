@@ -235,3 +235,27 @@ def test_structured_alternatives_must_close_their_goal_and_exist(prove: Prove) -
     with pytest.raises(TacticError, match="invalid alternative"):
         p.step("cases h with | inl a => right; exact a | foo => trivial | inr b => left; exact b")
     assert p.tactics == ["intro h"]
+
+
+def test_intro_renaming_never_captures(prove: Prove) -> None:
+    p = prove("∀ p : Prop, ∀ q : Prop, p → q → p", "intro q")
+    assert p.text() == "q : Prop\n⊢ ∀ q_1 : Prop, q → q_1 → q"
+    p.step("intro r hq hr")
+    p.step("exact hq")
+    assert p.done
+    n = prove("∀ x : Nat, ∀ y : Nat, x = y → y = x", "intro y")
+    assert n.text() == "y : Nat\n⊢ ∀ y_1 : Nat, y = y_1 → y_1 = y"
+
+
+def test_rintro_destructures_while_introducing(prove: Prove) -> None:
+    p = prove("(p q r : Prop) : (p ∧ q) ∨ r → r ∨ p", "rintro (⟨hp, hq⟩ | hr)")
+    assert "case inl" in p.text() and "hq : q" in p.text() and "hr : r" in p.text()
+    for t in ["right", "exact hp", "left", "exact hr"]:
+        p.step(t)
+    assert p.done
+    assert prove("(P : Nat → Prop) (q : Prop) : (∃ x, P x) → q → q", "rintro ⟨x, hx⟩ hq", "exact hq").done
+
+
+def test_lean_and_mathlib_lemma_names_resolve(prove: Prove) -> None:
+    assert prove("(a b c : Nat) : a * (b + c) = a * b + a * c", "rw [Nat.mul_add]", lemmas=True).done
+    assert prove("(a b : Nat) : a + b = b + a", "exact Nat.add_comm a b", lemmas=True).done

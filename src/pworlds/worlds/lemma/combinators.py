@@ -46,6 +46,8 @@ def run_tactic(state: ProofState, text: str, lemmas: Mapping[str, Formula]) -> P
     text = text.strip()
     if not text:
         raise TacticError("empty tactic")
+    if text.startswith("rintro") and (len(text) == 6 or text[6].isspace()):
+        return _rintro(state, text[6:], lemmas)
     structured = _STRUCTURED.match(text)
     if structured:
         return _alternatives(state, structured.group(1), structured.group(2), structured.group(3), lemmas)
@@ -126,4 +128,31 @@ def _alternatives(
         if case not in by_name:
             raise TacticError(f"{kind}: alternative '{case}' has not been provided")
         state = _solve_alone(state, gid, by_name[case][1], case, lemmas)
+    return state
+
+
+def _rintro(state: ProofState, rest: str, lemmas: Mapping[str, Formula]) -> ProofState:
+    """Mathlib's ``rintro p₁ p₂ …``: intro each argument, destructuring patterns with ``rcases``; the
+    remaining patterns apply in every branch an alternative pattern creates."""
+    from pworlds.worlds.lemma.parser import LemmaSyntaxError, NodeStream
+    from pworlds.worlds.lemma.tactics import pattern_text, read_patterns
+
+    try:
+        patterns = read_patterns(NodeStream(rest))
+    except LemmaSyntaxError as exc:
+        raise TacticError(f"rintro: column {exc.column + 7}: {exc.message}") from exc
+    if not patterns:
+        return run_single(state, "intros", lemmas)
+    first, others = patterns[0], patterns[1:]
+    if isinstance(first, str):
+        state = run_single(state, f"intro {first}", lemmas)
+        before = {g.id for g in state.goals[1:]}
+    else:
+        tmp = state.goals[0].fresh("h") if state.goals else "h"
+        state = run_single(state, f"intro {tmp}", lemmas)
+        before = {g.id for g in state.goals[1:]}
+        state = run_single(state, f"rcases {tmp} with {pattern_text(first)}", lemmas)
+    if others:
+        tail = " ".join(pattern_text(p) for p in others)
+        state = _all_new_goals(state, before, f"rintro {tail}", lemmas)
     return state

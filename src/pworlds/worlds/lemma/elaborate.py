@@ -216,6 +216,17 @@ def instantiate_term(t: Term, sol: Mapping[str, object]) -> Term:
 
 
 # ----------------------------------------------------------------------------------------------- elaboration
+LEMMA_ALIASES = {
+    "mul_add": "left_distrib",
+    "add_mul": "right_distrib",
+    "And.comm": "and_comm",
+    "Or.comm": "or_comm",
+    "Iff.refl": "iff_refl",
+    "Iff.symm": "iff_symm",
+    "Iff.trans": "iff_trans",
+    "succ_eq_add_one": "succ_eq_add_one",
+}
+"""Lean core/Mathlib names that mean a library theorem under another name."""
 _SPECIAL = {"Or.inl", "Or.inr", "False.elim", "absurd", "Nat.noConfusion", "Exists.intro", "And.intro",
             "Iff.intro", "Eq.symm", "Nat.succ.inj", "Nat.succ_inj", "trivial", "rfl", "True.intro",
             "Eq.refl", "Eq.trans", "congrArg"}  # fmt: skip
@@ -245,7 +256,8 @@ class Elaborator:
         h = self.goal.hyp(name)
         if h is not None:
             return Hyp(name), h
-        for cand in (name, name.removeprefix("Nat."), f"Nat.{name}"):
+        base = name.removeprefix("Nat.")
+        for cand in (name, base, f"Nat.{name}", LEMMA_ALIASES.get(base, "")):
             if cand in self.lemmas:
                 return Lemma(cand), self.lemmas[cand]
         return None

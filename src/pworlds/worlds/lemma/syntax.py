@@ -274,9 +274,13 @@ def _rename_pred(f: Formula, old: str, new: str) -> Formula:
     if isinstance(f, BINARY):
         return type(f)(_rename_pred(f.left, old, new), _rename_pred(f.right, old, new))
     if isinstance(f, QUANT):
-        if f.var == old:
+        if f.var == old or old not in free_names(f.body):
             return f
-        return type(f)(f.var, f.sort, _rename_pred(f.body, old, new))
+        var, body = f.var, f.body
+        if var == new:  # the binder would capture the renamed variable: rename the binder first
+            var = fresh(var, all_names(body) | {old, new})
+            body = rename(body, f.var, var, f.sort)
+        return type(f)(var, f.sort, _rename_pred(body, old, new))
     return f
 
 

@@ -78,7 +78,7 @@ Lemmas = Mapping[str, Formula]
 TACTICS = (
     "intro", "intros", "exact", "apply", "assumption", "constructor", "left", "right", "cases", "cases'",
     "rcases", "obtain", "exfalso", "contradiction", "have", "show", "rfl", "rw", "rewrite", "symm",
-    "induction", "induction'", "exists", "use", "trivial", "simp", "specialize",
+    "induction", "induction'", "exists", "use", "trivial", "simp", "specialize", "rintro",
 )  # fmt: skip
 
 
@@ -382,6 +382,23 @@ def t_exists(state: ProofState, goal: Goal, s: NodeStream, lemmas: Lemmas) -> Pr
 
 # ----------------------------------------------------------------------------------------------- cases / rcases
 Pattern = object  # str | ("tuple", [Pattern]) | ("alt", [Pattern])
+
+
+def read_patterns(s: NodeStream) -> list[Pattern]:
+    """Space-separated rintro patterns."""
+    out = []
+    while not s.done():
+        out.append(_parse_pattern_atom(s))
+    return out
+
+
+def pattern_text(p: Pattern) -> str:
+    if isinstance(p, str):
+        return p
+    kind, items = p  # type: ignore[misc]
+    if kind == "tuple":
+        return "⟨" + ", ".join(pattern_text(i) for i in items) + "⟩"
+    return "(" + " | ".join(pattern_text(i) for i in items) + ")"
 
 
 def _parse_pattern(s: NodeStream) -> Pattern:
