@@ -95,6 +95,9 @@ def test_replay_reports_a_test_whose_verdict_changed(tmp_path: Path) -> None:
     report = replay_dir(folder)
     assert not report.ok
     assert report.divergence is not None and report.divergence.field in ("reward", "terminated", "state_hash")
+    assert report.details and report.details[0]["flaky_tests"] == {
+        "tests.test_mod::test_value": {"recorded": "passed", "replayed": "failed"}
+    }
     assert main(["spec", "flaky", str(folder), "--json"]) == 1
 
 

@@ -458,7 +458,10 @@ class SpecWorld(World):
             for tid in sorted(set(recorded) | set(now))
             if recorded.get(tid) != now.get(tid)
         }
-        info = {**result.info, "verdict_changes": changed}
+        info: dict[str, Any] = {**result.info, "verdict_changes": changed}
+        if changed:
+            # psignal.replay lists info["replay"] as a note before it reports the divergence.
+            info["replay"] = {"flaky_tests": changed}
         return StepResult(
             result.observation, result.reward, result.terminated, result.truncated, result.valid, info
         )
@@ -476,7 +479,7 @@ class SpecWorld(World):
             return {"name": name, "arguments": {"path": rest.strip()}}
         if name in ("write_file", "replace_in_file"):
             raise ActionParseError(
-                f'{name} takes JSON arguments: \'{{"name": "{name}", "arguments": {{...}}}}\' '
+                f"{name} takes arguments: `pworlds step DIR {name} --arg path=... --arg ...` or a JSON tool call "
                 "(or edit the workspace with any editor and run 'run-tests')"
             )
         raise ActionParseError(
