@@ -134,8 +134,8 @@ def _alternatives(
 def _rintro(state: ProofState, rest: str, lemmas: Mapping[str, Formula]) -> ProofState:
     """Mathlib's ``rintro p₁ p₂ …``: intro each argument, destructuring patterns with ``rcases``; the
     remaining patterns apply in every branch an alternative pattern creates."""
+    from pworlds.worlds.lemma.destructuring import pattern_text, read_patterns
     from pworlds.worlds.lemma.parser import LemmaSyntaxError, NodeStream
-    from pworlds.worlds.lemma.tactics import pattern_text, read_patterns
 
     try:
         patterns = read_patterns(NodeStream(rest))

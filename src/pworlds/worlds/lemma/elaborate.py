@@ -34,7 +34,7 @@ from pworlds.worlds.lemma.kernel import (
     TopI,
     ZeroNeSucc,
 )
-from pworlds.worlds.lemma.parser import LemmaSyntaxError, Node, to_formula, to_term
+from pworlds.worlds.lemma.parser import LemmaSyntaxError, Node, NodeStream, to_formula, to_term
 from pworlds.worlds.lemma.printer import formula_str, term_str
 from pworlds.worlds.lemma.syntax import (
     BOT,
@@ -71,6 +71,12 @@ from pworlds.worlds.lemma.syntax import (
 
 class TacticError(Exception):
     """A tactic does not apply; the message is shown to the agent (Lean-like wording)."""
+
+
+def expect_end(s: NodeStream, tactic: str) -> None:
+    """Refuse trailing text after a tactic's arguments."""
+    if not s.done():
+        raise TacticError(f"{tactic}: unexpected {s.found()}")
 
 
 def symm_proof(p: Proof, left: Term, taken: set[str]) -> Proof:

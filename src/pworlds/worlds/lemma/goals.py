@@ -96,6 +96,12 @@ class ProofState:
         return _fill(Hole(0), self.assign)
 
 
+def hole_goal(state: ProofState, goal: Goal, **changes: Any) -> tuple[ProofState, Goal, Hole]:
+    """A new goal like ``goal`` (with ``changes``) and the hole that stands for its proof."""
+    state, g = state.new_goal(goal, **changes)
+    return state, g, Hole(g.id)
+
+
 def _fill(p: Proof, assign: dict[int, Proof]) -> Proof:
     if isinstance(p, Hole):
         return _fill(assign[p.id], assign) if p.id in assign else p
