@@ -51,6 +51,7 @@ class Evaluation:
     returncode: int | None
     runner: str
     duration_s: float
+    cpu_s: float
     limits: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,6 +74,7 @@ class Evaluation:
             "signal": signal_name(self.returncode),
             "runner": self.runner,
             "duration_s": round(self.duration_s, 4),
+            "cpu_s": round(self.cpu_s, 4),
             "limits": self.limits,
         }
 
@@ -181,6 +183,7 @@ class Evaluator:
                 returncode=raw.returncode,
                 runner=runner,
                 duration_s=raw.duration_s,
+                cpu_s=raw.cpu_s,
                 limits=self.limits.to_dict(),
             )
         finally:

@@ -152,6 +152,8 @@ class RawRun:
     timed_out: bool = False
     over_output_limit: bool = False
     duration_s: float = 0.0
+    cpu_s: float = 0.0
+    """CPU seconds (user + system) of the test process: a load-independent cost measure."""
 
 
 def kill_group(pid: int) -> None:
@@ -261,10 +263,14 @@ def run_cold(run_dir: Path, args: list[str], home: Path, limits: Limits) -> RawR
         except subprocess.TimeoutExpired:
             return None
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
-        return collect_output(read_fd, proc.pid, limits, started, poll_exit)
+        raw = collect_output(read_fd, proc.pid, limits, started, poll_exit)
     finally:
         os.close(read_fd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    raw.cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return raw
 
 
 # ------------------------------------------------------------------------------------------ results

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from psignal.errors import PworldsError
 from pworlds.worlds.spec.runner import PYTHON_FLAGS, Limits, RawRun, collect_output, isolated_env
@@ -124,9 +125,13 @@ class WarmRunner:
                         if ready:
                             message = self._receive(sock, 1)
                             status["code"] = os.waitstatus_to_exitcode(int(message["status"]))
+                            cpu["s"] = float(message.get("cpu_s", 0.0))
                     return status["code"]
 
-                return collect_output(read_fd, pid, limits, started, poll_exit)
+                cpu: dict[str, float] = {"s": 0.0}
+                raw = collect_output(read_fd, pid, limits, started, poll_exit)
+                raw.cpu_s = cpu["s"]
+                return raw
             except (OSError, ValueError, KeyError) as exc:
                 self.close()
                 self.failures += 1
@@ -134,7 +139,7 @@ class WarmRunner:
             finally:
                 os.close(read_fd)
 
-    def _receive(self, sock: socket.socket, timeout_s: float) -> dict[str, int]:
+    def _receive(self, sock: socket.socket, timeout_s: float) -> dict[str, Any]:
         ready, _, _ = select.select([sock], [], [], timeout_s)
         if not ready:
             raise WarmRunnerError("the warm pytest worker stopped answering")

@@ -167,8 +167,9 @@ def main() -> None:
             _child(sock, request, fds[0])
         os.close(fds[0])
         sock.send(json.dumps({"pid": pid}).encode())
-        _, status = os.waitpid(pid, 0)
-        sock.send(json.dumps({"pid": pid, "status": status}).encode())
+        _, status, usage = os.wait4(pid, 0)
+        cpu_s = usage.ru_utime + usage.ru_stime
+        sock.send(json.dumps({"pid": pid, "status": status, "cpu_s": cpu_s}).encode())
 
 
 if __name__ == "__main__":
