@@ -126,3 +126,47 @@ def test_a_buggy_tactic_cannot_mark_a_false_statement_proved(monkeypatch: pytest
     with pytest.raises(TacticError, match="kernel rejected the proof"):
         prover.step("evil")
     assert not prover.done and prover.tactics == ["intro h"]
+
+
+# ----------------------------------------------------------------------------------------------- arithmetic
+from pworlds.worlds.lemma.syntax import NAT as _NAT  # noqa: E402
+from pworlds.worlds.lemma.syntax import Add, Eq, Mul, Succ, Term, Var, Zero  # noqa: E402
+from pworlds.worlds.lemma.theorems import lemmas_before  # noqa: E402
+
+terms = st.recursive(
+    st.sampled_from([Var("x"), Var("y"), Zero(), Succ(Zero())]),
+    lambda sub: st.one_of(st.builds(Add, sub, sub), st.builds(Mul, sub, sub), st.builds(Succ, sub)),
+    max_leaves=5,
+)
+ARITH = ["rfl", "simp", "simp [add_comm, add_assoc, add_left_comm]", "rw [add_comm]", "rw [mul_comm]",
+         "rw [add_zero]", "rw [zero_add]", "rw [ih]", "rw [← ih]", "induction x with x ih", "induction y with y ih",
+         "exact ih", "symm", "rw [left_distrib]", "rw [right_distrib]", "rw [mul_one]", "simp [mul_comm]",
+         "rw [add_succ]", "rw [succ_add]", "exact add_comm x y", "exact mul_comm x y", "apply ih"]  # fmt: skip
+
+
+def value(t: Term, env: dict[str, int]) -> int:
+    if isinstance(t, Var):
+        return env[t.name]
+    if isinstance(t, Zero):
+        return 0
+    if isinstance(t, Succ):
+        return value(t.arg, env) + 1
+    a, b = value(t.left, env), value(t.right, env)  # type: ignore[union-attr]
+    return a + b if isinstance(t, Add) else a * b
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(terms, terms, st.lists(st.sampled_from(ARITH), min_size=1, max_size=12))
+def test_random_arithmetic_scripts_only_prove_true_equations(a: Term, b: Term, script: list[str]) -> None:
+    statement = Statement((("x", _NAT), ("y", _NAT)), Eq(a, b), "")
+    prover = Prover(statement, lemmas_before(None))
+    for tactic in script:
+        if prover.done:
+            break
+        try:
+            prover.step(tactic)
+        except TacticError:
+            continue
+    if prover.done:
+        grid = [{"x": x, "y": y} for x in range(4) for y in range(4)]
+        assert all(value(a, env) == value(b, env) for env in grid), f"proved a false equation {a} = {b}"
