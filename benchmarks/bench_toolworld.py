@@ -140,6 +140,8 @@ def bench_inprocess(env_path: Path) -> dict[str, Any]:
 
 
 def bench_memory(env_ref: str, n: int = 1024) -> float:
+    """RSS added by n live episodes, each reset and then driven through its task's reference solution
+    (all but finish) — or, for envs without solutions, 5 write calls — so caches and statements are warm."""
     from pworlds.worlds.toolworld import ToolWorld
     from pworlds.worlds.toolworld.loader import load_env
 
@@ -147,12 +149,18 @@ def bench_memory(env_ref: str, n: int = 1024) -> float:
     gc.collect()
     before = rss_mib()
     worlds = []
-    for _ in range(n):
-        w = ToolWorld({"env": env_ref})
-        w.reset()
-        spec = w.actions()[0]
+    for i in range(n):
+        w = ToolWorld({"env": env_ref, "max_steps": None})
+        tasks = list(w.tasks())
+        w.reset(task=tasks[i % len(tasks)])
+        solution = (w.reference_solution() or [])[:-1]
+        if not any(t.solution for t in w.env.tasks.values()):
+            solution = [
+                {"name": "adjust_qty", "arguments": {"table": i % 20, "item_id": 1 + i % 100, "delta": 1}}
+            ] * 5
+        for action in solution:
+            w.step(action)
         worlds.append(w)
-        del spec
     gc.collect()
     used = rss_mib() - before
     for w in worlds:
@@ -280,8 +288,7 @@ def main() -> None:
         env_path = build_procedural_env(tmp)
         inproc = bench_inprocess(env_path)
         mem_proc = memory_in_subprocess(str(env_path))
-        shipped = next(iter(shipped_env_dirs()), None)
-        mem_shipped = memory_in_subprocess(shipped) if shipped else float("nan")
+        mem_shipped = {k: memory_in_subprocess(k) for k in shipped_env_dirs()}
         (awm_env,) = import_awm(AWM_SOURCE, tmp / "awm_envs")
         awm_in = bench_awm_inprocess(awm_env)
         awm_uv = bench_awm_uvicorn(awm_env, tmp)
@@ -293,8 +300,10 @@ def main() -> None:
         ("tool calls/s, read (validation, txn, diff, trace event + state hash)", f"{inproc['read_calls_per_s']:,.0f}", "≥ 10,000"),
         ("tool calls/s, write (same, 1 row changed → diff + hash update)", f"{inproc['write_calls_per_s']:,.0f}", "≥ 10,000"),
         ("tool calls/s, write, without building trace events", f"{inproc['write_calls_per_s_no_trace']:,.0f}", ""),
-        ("1,024 concurrent episodes, 20-table env: RSS added", f"{mem_proc:.0f} MiB", "≤ 512 MiB"),
-        (f"1,024 concurrent episodes, shipped env {shipped}: RSS added", f"{mem_shipped:.0f} MiB", "≤ 512 MiB"),
+        ("1,024 live episodes, 20-table env, after 5 write calls each: RSS added", f"{mem_proc:.0f} MiB",
+         "≤ 512 MiB"),
+        *[(f"1,024 live episodes, shipped env {k}, after its reference solutions: RSS added", f"{v:.0f} MiB",
+           "≤ 512 MiB") for k, v in mem_shipped.items()],
     ]  # fmt: skip
     awm_rows = [
         ("start (load app → first answer)", f"{awm_in['start_s'] * 1000:.0f} ms", f"{awm_uv['start_s'] * 1000:.0f} ms",

@@ -100,7 +100,7 @@ def test_tools_cannot_forge_the_row_log(env_copy) -> None:
     tool = (
         "def forge(conn: sqlite3.Connection) -> int:\n"
         '    """Pretend a row changed."""\n'
-        "    conn.execute(\"SELECT _pw_log('orders', 101, 1, 1, 'x', 'y', NULL)\")\n"
+        "    conn.execute(\"SELECT _pw_log('orders', 101, 0)\")\n"
         "    return 0\n"
     )
     world = ToolWorld({"env": str(env_copy(**{"tools.py": add_tool(tool)}))})

@@ -6,10 +6,10 @@ How the pieces fit:
   ``conn.serialize()`` bytes. ``Episode`` gets a private copy with ``deserialize``.
 * Every call runs in its own transaction (``SAVEPOINT`` … ``RELEASE``, under a secret name); any exception,
   timeout or constraint violation (including deferred ones at commit) rolls the whole call back.
-* The triggers call ``_pw_log`` (a Python function registered on each episode connection) with the key
-  and old values of each changed row; after the call the first old value per row is compared with the
-  row as it is now, giving a net diff (rows inserted / updated / deleted per table). Nothing is written
-  to the database for bookkeeping.
+* One-line triggers call ``_pw_log`` (a Python function registered on each episode connection) with the
+  key of each row about to change; the function reads the row's old values once per call. After the call
+  the first old value per row is compared with the row as it is now, giving a net diff (rows inserted /
+  updated / deleted per table). Nothing is written to the database for bookkeeping.
 * The content hash is a multiset hash (sum of sha256 of every row, mod 2**256), updated from the diff in
   O(changed rows): a content hash of the whole DB per step without reading the DB.
 """
@@ -105,24 +105,24 @@ LOG_FUNCTION = "_pw_log"
 
 
 def install_triggers(conn: sqlite3.Connection, tables: list[TableInfo] | tuple[TableInfo, ...]) -> None:
-    """Per table, three small triggers that report ``(table, key, old row values)`` to ``_pw_log``.
+    """Per table, three one-line triggers that report ``(table, key, fetch)`` to ``_pw_log``.
 
-    Only the key and the old values are logged (the new values are read from the table after the call),
-    which keeps the triggers short: their parsed form lives in every connection's schema memory.
+    BEFORE UPDATE/DELETE triggers ask the runtime to read the row while it still holds its old values;
+    AFTER INSERT marks the key as new. No column lists: the triggers stay tiny, because every episode
+    connection parses them (time at the first statement, and schema memory).
     """
+    fn = LOG_FUNCTION
     for t in tables:
         lit = "'" + t.name.replace("'", "''") + "'"
         q = quote(t.name)
-        old = ", ".join(f"OLD.{quote(c)}" for c in t.columns)
-        fn = LOG_FUNCTION
         conn.executescript(
             f"""
             CREATE TRIGGER {quote(TRIGGER_PREFIX + "i_" + t.name)} AFTER INSERT ON {q}
-              BEGIN SELECT {fn}({lit}, {t.key_sql("NEW.")}); END;
-            CREATE TRIGGER {quote(TRIGGER_PREFIX + "d_" + t.name)} AFTER DELETE ON {q}
-              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, {old}); END;
-            CREATE TRIGGER {quote(TRIGGER_PREFIX + "u_" + t.name)} AFTER UPDATE ON {q}
-              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, {old}), {fn}({lit}, {t.key_sql("NEW.")}); END;
+              BEGIN SELECT {fn}({lit}, {t.key_sql("NEW.")}, 0); END;
+            CREATE TRIGGER {quote(TRIGGER_PREFIX + "d_" + t.name)} BEFORE DELETE ON {q}
+              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, 1); END;
+            CREATE TRIGGER {quote(TRIGGER_PREFIX + "u_" + t.name)} BEFORE UPDATE ON {q}
+              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, 1), {fn}({lit}, {t.key_sql("NEW.")}, 1); END;
             """
         )
 
@@ -243,7 +243,9 @@ class Episode:
         self.image = image
         self.conn = open_image(image.data if data is None else data)
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
-        self.conn.create_function(LOG_FUNCTION, -1, self._record)
+        self.conn.create_function(LOG_FUNCTION, 3, self._record)
+        self._reader = self.conn.cursor()
+        self._reader.row_factory = None
         if data is not None and not has_triggers(self.conn):
             install_triggers(self.conn, image.tables)  # a db.sqlite saved without instrumentation
         self.conn.set_authorizer(authorizer)
@@ -255,10 +257,21 @@ class Episode:
         self._commit = f"RELEASE {SAVEPOINT_CALL}"
         self._rollback = f"ROLLBACK TO {SAVEPOINT_CALL}"
 
-    def _record(self, table: str, key: Any, *old: Any) -> None:
-        """Called by the triggers: remember each changed row's first old value in this call."""
-        if (table, key) not in self._log:
-            self._log[(table, key)] = old if old else None
+    def _record(self, table: str, key: Any, fetch: int) -> None:
+        """Called by the triggers: remember each touched row's value before its first change in this call.
+
+        ``fetch`` = 1 (BEFORE UPDATE/DELETE): read the row now, it still holds its old values;
+        ``fetch`` = 0 (AFTER INSERT): the key did not exist before (unless already logged).
+        """
+        entry = (table, key)
+        if entry in self._log:
+            return
+        if not fetch:
+            self._log[entry] = None
+            return
+        info = self._tables[table]
+        params = (key,) if info.rowid else tuple(json.loads(key))
+        self._log[entry] = self._reader.execute(info.fetch_sql, params).fetchone()
 
     @property
     def hash_hex(self) -> str:
