@@ -222,6 +222,16 @@ def bench_http(kind: str, n: int, clients: int) -> dict[str, Any]:
         proc.wait()
 
 
+NOTES = """
+Reading the table: client and server share the machine's CPUs, and a sequential client waits for each
+answer, so calls/s is bounded by client + server work per call (the official client costs about as much CPU
+per call as the server). Wall-clock rates move with other load on the machine; compare rows of one run, and
+use *server CPU ms/call* (user+system time of the server process divided by calls) as the load-insensitive
+measure of what the server itself costs. `x8` rows run eight clients in the benchmark process, so on a
+2-CPU machine they measure client contention more than server capacity.
+"""
+
+
 def _table(rows: list[dict[str, Any]]) -> str:
     head = (
         "| server | transport | clients | calls/s | p50 ms | p99 ms | server CPU ms/call |\n"
@@ -286,6 +296,7 @@ def main() -> None:
         "HTTP servers use `json_response=True`; `x8` = 8 clients in one process, each on its own episode.\n\n"
         + _table(rows)
         + f"\npworlds / bare lowlevel SDK: stdio {ratio_stdio:.0%}, HTTP (1 client) {ratio_http:.0%}.\n"
+        + NOTES
     )
     print(text)
     OUT.parent.mkdir(parents=True, exist_ok=True)
