@@ -60,3 +60,20 @@ def test_step_shows_lean_goals(pworlds_exe: str, tmp_path: Path, task: str) -> N
     assert run(pworlds_exe, "new", "lemma", str(d), "--task", task).returncode == 0
     out = run(pworlds_exe, "show", str(d))
     assert "⊢" in out.stdout
+
+
+def test_check_user_theorem_file(pworlds_exe: str, tmp_path: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text(
+        "- name: my_swap\n  statement: '(p q : Prop) : p ∧ q → q ∧ p'\n  tags: [easy]\n"
+        "  proof: ['intro h', 'exact ⟨h.2, h.1⟩']\n"
+        "- name: my_uses_mine\n  statement: '(p q : Prop) : q ∧ p → p ∧ q'\n  tags: [easy]\n"
+        "  proof: ['exact my_swap q p']\n"
+    )
+    out = run(pworlds_exe, "lemma", "check", str(mine), "--json")
+    assert out.returncode == 0, out.stderr
+    assert [r["kernel"] for r in json.loads(out.stdout)] == ["ok", "ok"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- name: broken\n  statement: '(p : Prop) : p ∧ q'\n")
+    out = run(pworlds_exe, "lemma", "check", str(bad))
+    assert out.returncode == 2 and "bad.yaml entry 1 (broken): statement column" in out.stderr

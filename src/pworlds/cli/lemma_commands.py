@@ -107,6 +107,9 @@ def prove_file(
 
 @lemma_app.command("check")
 def check_library(
+    files: list[Path] = typer.Argument(
+        None, help="Your theorem files (library YAML format); default: the library."
+    ),
     coq: bool = typer.Option(False, "--coq", help="Also export every theorem to Coq and prove it there."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable JSON output."),
 ) -> None:
@@ -114,6 +117,10 @@ def check_library(
     import time
 
     from pworlds.worlds.lemma.theorems import checked_lemmas, negative_controls, theorems
+
+    if files:
+        _check_user_files(files, coq, as_json)
+        return
 
     t0 = time.perf_counter()
     checked = len(checked_lemmas())
@@ -136,6 +143,32 @@ def check_library(
             print(f"{k}: {v}")
     if coq and (summary["coq_failures"] or summary["negative_controls_proved"]):
         raise _failed("the Coq cross-check found problems (see above)")
+
+
+def _check_user_files(files: list[Path], coq: bool, as_json: bool) -> None:
+    from psignal.errors import UsageError
+    from pworlds.worlds.lemma.theorems import LibraryError, check_user_theorems, load_user_file
+
+    try:
+        user = [t for f in files for t in load_user_file(f)]
+    except LibraryError as exc:
+        raise UsageError(str(exc)) from exc
+    kernel = check_user_theorems(user)
+    rows = [{"theorem": name, "kernel": problem or "ok"} for name, problem in kernel.items()]
+    if coq:
+        from pworlds.worlds.lemma.coq import cross_check
+
+        coq_results = cross_check(user)
+        for row in rows:
+            row["coq"] = coq_results[row["theorem"]] or "ok"
+    if as_json:
+        _emit(rows)
+    else:
+        for row in rows:
+            print("  ".join(f"{k}: {v}" for k, v in row.items()))
+    bad = [r["theorem"] for r in rows if r["kernel"] != "ok" or r.get("coq", "ok") != "ok"]
+    if bad:
+        raise _failed(f"{len(bad)} of {len(rows)} theorem(s) failed: {', '.join(bad)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ import re
 import selectors
 import shutil
 import subprocess
+import tempfile
 import time
 from typing import Any
 
@@ -122,8 +123,11 @@ class CoqSession:
                 "backend=coq needs coqtop on PATH; install it with: apt-get install -y coq (or opam install coq)"
             )
         t0 = time.perf_counter()
+        # lia/nia write .lia.cache/.nia.cache into the working directory: keep them in a private scratch dir
+        self.scratch = tempfile.mkdtemp(prefix="pworlds-coq-")
         self.proc = subprocess.Popen(
             [path, "-emacs", "-quiet"],
+            cwd=self.scratch,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -174,6 +178,7 @@ class CoqSession:
                 self.proc.kill()
                 self.proc.wait()
         self._sel.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def error_of(answer: str) -> str | None:

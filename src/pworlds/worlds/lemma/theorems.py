@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 import yaml
 
@@ -46,7 +47,25 @@ class Theorem:
 
 def _load_file(name: str) -> list[Theorem]:
     text = resources.files("pworlds.worlds.lemma").joinpath("library", name).read_text(encoding="utf-8")
-    rows = yaml.safe_load(text) or []
+    return parse_library(text, name)
+
+
+def load_user_file(path: Path) -> list[Theorem]:
+    """A user's theorem file in the library format (raises :class:`LibraryError` with the entry at fault)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LibraryError(f"{path}: cannot read ({exc.strerror})") from exc
+    return parse_library(text, str(path))
+
+
+def parse_library(text: str, name: str) -> list[Theorem]:
+    try:
+        rows = yaml.safe_load(text) or []
+    except yaml.YAMLError as exc:
+        raise LibraryError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(rows, list):
+        raise LibraryError(f"{name}: expected a list of theorems (- name: …, statement: …, proof: […])")
     out = []
     for i, row in enumerate(rows):
         where = f"{name} entry {i + 1}"
@@ -129,6 +148,25 @@ def lemmas_before(name: str | None) -> dict[str, Formula]:
             break
         out[n] = f
     return out
+
+
+def check_user_theorems(theorems: list[Theorem]) -> dict[str, str | None]:
+    """Replay each user theorem's proof with the whole library (and the user theorems before it) available:
+    name -> None when the kernel accepted it, else the failure."""
+    env = lemmas_before(None)
+    results: dict[str, str | None] = {}
+    for t in theorems:
+        if t.name in env:
+            results[t.name] = f"name {t.name!r} is already a library theorem; rename it"
+            continue
+        try:
+            replay(t, dict(env))
+        except LibraryError as exc:
+            results[t.name] = str(exc)
+            continue
+        results[t.name] = None
+        env[t.name] = t.statement.closed
+    return results
 
 
 def by_name() -> dict[str, Theorem]:
