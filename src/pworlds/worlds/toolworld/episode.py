@@ -23,6 +23,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pworlds.worlds.toolworld.guard import (
@@ -34,6 +35,7 @@ from pworlds.worlds.toolworld.guard import (
 )
 
 _MOD = 1 << 256
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
 Authorizer = Callable[[int, Any, Any, Any, Any], int]
 
 
@@ -68,11 +70,11 @@ class TableInfo:
     rowid: bool
     pk: tuple[str, ...]
 
-    @property
+    @cached_property
     def select_sql(self) -> str:
         return f"SELECT * FROM {quote(self.name)}"
 
-    @property
+    @cached_property
     def fetch_sql(self) -> str:
         """One row by key (rowid, or the primary key of a WITHOUT ROWID table)."""
         if self.rowid:
@@ -145,7 +147,7 @@ def has_triggers(conn: sqlite3.Connection) -> bool:
 
 def encode_row(values: tuple[Any, ...] | list[Any]) -> str:
     """The canonical text of a row (what the content hash is taken over)."""
-    return json.dumps([v.hex() if isinstance(v, bytes) else v for v in values], separators=(",", ":"))
+    return _ENCODE([v.hex() if isinstance(v, bytes) else v for v in values])
 
 
 def row_hash(table: str, encoded: str) -> int:

@@ -18,8 +18,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -408,28 +407,44 @@ class Deadline:
         conn.set_progress_handler(self.expired, every_n)
 
 
-@contextmanager
-def time_limit(timeout_s: float | None, deadline: Deadline | None = None) -> Iterator[None]:
+class TimeLimit:
+    """Context manager: the body runs under a deadline; past it a ``CallTimeout`` is raised.
+
+    A plain class (not ``@contextmanager``) because it wraps every tool call and must cost little.
+    """
+
+    __slots__ = ("at", "deadline", "tid", "timeout_s")
+
+    def __init__(self, timeout_s: float | None, deadline: Deadline | None = None) -> None:
+        self.timeout_s = timeout_s
+        self.deadline = deadline
+        self.tid: int | None = None
+        self.at = math.inf
+
+    def __enter__(self) -> TimeLimit:
+        if self.timeout_s is not None and self.timeout_s > 0:
+            self.at = time.perf_counter() + self.timeout_s
+            if self.deadline is not None:
+                self.deadline.at = self.at
+            self.tid = _WATCHDOG.register(self.at)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
+        if self.tid is None:
+            return False
+        _WATCHDOG.unregister(self.tid)
+        if self.deadline is not None:
+            self.deadline.at = math.inf
+        if exc_type is CallTimeout:
+            raise CallTimeout(f"timed out after {self.timeout_s:g} s") from None
+        if exc_type is sqlite3.OperationalError and "interrupt" in str(exc) and time.perf_counter() > self.at:
+            raise CallTimeout(f"timed out after {self.timeout_s:g} s") from exc
+        return False
+
+
+def time_limit(timeout_s: float | None, deadline: Deadline | None = None) -> TimeLimit:
     """Run the body under a deadline; a ``CallTimeout`` (or SQLite ``interrupted``) is raised past it."""
-    if timeout_s is None or timeout_s <= 0:
-        yield
-        return
-    at = time.perf_counter() + timeout_s
-    if deadline is not None:
-        deadline.at = at
-    tid = _WATCHDOG.register(at)
-    try:
-        yield
-    except CallTimeout:
-        raise CallTimeout(f"timed out after {timeout_s:g} s") from None
-    except sqlite3.OperationalError as exc:
-        if "interrupt" in str(exc) and time.perf_counter() > at:
-            raise CallTimeout(f"timed out after {timeout_s:g} s") from exc
-        raise
-    finally:
-        _WATCHDOG.unregister(tid)
-        if deadline is not None:
-            deadline.at = math.inf
+    return TimeLimit(timeout_s, deadline)
 
 
 def call_with_limit(fn: Callable[..., Any], timeout_s: float | None, *args: Any, **kwargs: Any) -> Any:
