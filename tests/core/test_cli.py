@@ -134,3 +134,24 @@ def test_help_does_not_import_heavy_libraries() -> None:
         [__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_replay_of_a_tampered_trace_exits_1_with_both_values(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    d = tmp_path / "t"
+    run(capsys, "new", "counter", str(d))
+    run(capsys, "step", str(d), "+1")
+    lines = (d / "trace.jsonl").read_text().splitlines()
+    step = json.loads(lines[1])
+    step["reward"] = 0.5
+    lines[1] = json.dumps(step)
+    (d / "trace.jsonl").write_text("\n".join(lines) + "\n")
+    code, out, _ = run(capsys, "replay", str(d))
+    assert code == 1
+    assert "reward expected 0.5, got -0.01" in out
+
+
+def test_check_of_a_nondeterministic_world_exits_1(pworlds_exe: str) -> None:
+    done = subprocess.run([pworlds_exe, "check", "nope-world"], capture_output=True, text=True)
+    assert done.returncode == 2 and "unknown world" in done.stderr

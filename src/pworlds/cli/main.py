@@ -305,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "step" and "--" not in argv:
         argv = _protect_step_actions(argv)
     try:
-        app(args=argv, prog_name="pworlds", standalone_mode=False)
+        # standalone_mode=False makes click *return* the code of typer.Exit instead of raising it
+        code = app(args=argv, prog_name="pworlds", standalone_mode=False)
     except PworldsError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code
@@ -317,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, EOFError):
         typer.echo("interrupted", err=True)
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def click_exceptions() -> tuple[type[Exception], ...]:
