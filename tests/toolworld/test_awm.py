@@ -101,3 +101,39 @@ def test_import_rejects_incomplete_source(tmp_path: Path) -> None:
     (src / "gen_tasks.jsonl").write_text(json.dumps({"scenario": "other", "tasks": []}) + "\n")
     with pytest.raises(AWMImportError, match="no row"):
         import_awm(src, tmp_path / "out")
+
+
+def test_runaway_query_in_an_awm_endpoint_times_out(imported: Path, tmp_path: Path) -> None:
+    env = tmp_path / "library_loans"
+    shutil.copytree(imported, env)
+    app = (
+        (env / "awm_app.py")
+        .read_text()
+        .replace(
+            'if __name__ == "__main__":',
+            '@app.get("/api/spin", operation_id="spin")\n'
+            "def spin(db: Session = Depends(get_db)):\n"
+            "    from sqlalchemy import text\n"
+            '    sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"\n'
+            "    return {'n': db.execute(text(sql)).scalar()}\n\n\n"
+            'if __name__ == "__main__":',
+        )
+    )
+    (env / "awm_app.py").write_text(app)
+    spec = json.loads((env / "awm_spec.json").read_text())
+    spec["api_groups"][0]["endpoints"].append(
+        {
+            "operation_id": "spin",
+            "path": "/api/spin",
+            "method": "GET",
+            "summary": "Spin",
+            "request_params": {},
+        }
+    )
+    (env / "awm_spec.json").write_text(json.dumps(spec))
+    world = ToolWorld({"env": str(env), "tool_timeout_s": 0.3})
+    world.reset(task="task_0")
+    result = world.step({"name": "spin", "arguments": {}})
+    assert not result.valid
+    assert world.step({"name": "list_books", "arguments": {"title": "Dune"}}).valid
+    world.close()

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import concurrent.futures
 import inspect
 import json
 import re
 import sqlite3
 import tempfile
 import threading
+import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -232,8 +234,19 @@ class _Loop:
                 cls._instance = cls()
             return cls._instance
 
-    def run(self, coro: Any, timeout_s: float | None) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
+    def run(self, coro: Any, timeout_s: float) -> Any:
+        """Wait in short slices so the per-call time limit (an async exception) can interrupt the wait."""
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        end = time.perf_counter() + timeout_s
+        try:
+            while True:
+                try:
+                    return future.result(0.05)
+                except concurrent.futures.TimeoutError:
+                    if time.perf_counter() > end:
+                        raise TimeoutError(f"the app did not answer within {timeout_s:g} s") from None
+        finally:
+            future.cancel()
 
 
 class AWMApp:
