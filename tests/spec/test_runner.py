@@ -8,17 +8,9 @@ import pytest
 
 from pworlds.cli.main import main
 from pworlds.worlds.spec.evaluate import Evaluator, shared_warm_runner
-from pworlds.worlds.spec.runner import (
-    OUTPUT_CAP_BYTES,
-    CaseResult,
-    Limits,
-    RawRun,
-    Report,
-    decide_verdict,
-    decode_output,
-    parse_junit,
-)
+from pworlds.worlds.spec.runner import OUTPUT_CAP_BYTES, Limits, RawRun
 from pworlds.worlds.spec.task import builtin_template
+from pworlds.worlds.spec.verdict import CaseResult, Report, decide_verdict, decode_output, parse_junit
 from pworlds.worlds.spec.workspace import (
     WorkspaceError,
     apply_changes,

@@ -18,19 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pworlds.worlds.spec.runner import (
-    OUTPUT_CAP_BYTES,
+from pworlds.worlds.spec.runner import OUTPUT_CAP_BYTES, Limits, RawRun, pytest_args, run_cold, write_ini
+from pworlds.worlds.spec.verdict import (
     CaseResult,
-    Limits,
-    RawRun,
     decide_verdict,
     decode_output,
     parse_junit,
-    pytest_args,
-    run_cold,
     scrub,
     signal_name,
-    write_ini,
 )
 from pworlds.worlds.spec.warm import WarmRunner, WarmRunnerError
 from pworlds.worlds.spec.workspace import Snapshot, read_files, write_files

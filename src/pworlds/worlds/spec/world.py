@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from psignal.errors import ActionParseError, StateError, UsageError
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
@@ -54,6 +54,7 @@ from pworlds.worlds.spec.task import (
     read_fix,
     template_to_files,
 )
+from pworlds.worlds.spec.tools import ACTIONS, ALIASES, replacer
 from pworlds.worlds.spec.workspace import (
     MAX_FILE_BYTES,
     Snapshot,
@@ -98,47 +99,6 @@ class SpecConfig(WorldConfig):
     memory_mb: int = Field(default=2048, ge=64)
     max_processes: int = Field(default=256, ge=1)
     file_size_mb: int = Field(default=16, ge=1)
-
-
-class _PathArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str = Field(description="Path relative to the workspace, e.g. 'fizzbuzz.py'.")
-
-
-class _WriteArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str = Field(description="Source file relative to the workspace (tests are read-only).")
-    content: str = Field(description="The complete new content of the file.")
-
-
-class _ReplaceArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str = Field(description="Source file relative to the workspace (tests are read-only).")
-    old: str = Field(min_length=1, description="Exact text to replace; it must occur exactly once.")
-    new: str = Field(description="Replacement text.")
-
-
-class _NoArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-_ACTIONS = [
-    ActionSpec.from_model(
-        "run_tests", "Run the task's tests on the current workspace (the graded action).", _NoArgs
-    ),
-    ActionSpec.from_model("list_files", "List the workspace files (source and read-only tests).", _NoArgs),
-    ActionSpec.from_model("read_file", "Read one workspace file.", _PathArgs),
-    ActionSpec.from_model("write_file", "Create or overwrite a source file.", _WriteArgs),
-    ActionSpec.from_model(
-        "replace_in_file", "Replace one exact occurrence of text in a source file.", _ReplaceArgs
-    ),
-]
-_ALIASES = {
-    "run-tests": "run_tests",
-    "list-files": "list_files",
-    "read-file": "read_file",
-    "ls": "list_files",
-}
 
 
 class SpecWorld(World):
@@ -281,7 +241,7 @@ class SpecWorld(World):
         return self.observe()
 
     def actions(self) -> list[ActionSpec]:
-        return _ACTIONS
+        return ACTIONS
 
     def observe(self) -> Observation:
         spec = self.spec
@@ -320,7 +280,7 @@ class SpecWorld(World):
             if name == "write_file":
                 return self._edit(args["path"], lambda _old: args["content"], create=True)
             if name == "replace_in_file":
-                return self._edit(args["path"], _replacer(args["old"], args["new"]), create=False)
+                return self._edit(args["path"], replacer(args["old"], args["new"]), create=False)
         except WorkspaceError as exc:
             return self.invalid(str(exc))
         return self.invalid(f"unknown action {name!r}")
@@ -472,7 +432,7 @@ class SpecWorld(World):
         if stripped.startswith("{"):
             return super().parse_action(stripped)
         head, _, rest = stripped.partition(" ")
-        name = _ALIASES.get(head, head)
+        name = ALIASES.get(head, head)
         if name in ("run_tests", "list_files") and not rest.strip():
             return {"name": name, "arguments": {}}
         if name == "read_file" and rest.strip():
@@ -500,13 +460,3 @@ class SpecWorld(World):
             for rel, text in sorted(fix.items())
         ]
         return [*steps, {"name": "run_tests", "arguments": {}}]
-
-
-def _replacer(old: str, new: str) -> Any:
-    def apply(text: str) -> str:
-        count = text.count(old)
-        if count != 1:
-            raise ValueError(f"the old text occurs {count} times; it must occur exactly once (add context)")
-        return text.replace(old, new)
-
-    return apply
