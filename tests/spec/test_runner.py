@@ -119,3 +119,30 @@ def test_spec_list_cli(capsys: pytest.CaptureFixture[str]) -> None:
     rows = json.loads(capsys.readouterr().out)
     assert rows[0]["task"] == "fizzbuzz" and len(rows) >= 21
     assert all(row["fail_to_pass"] >= 1 for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"task.yaml": "name: [unclosed"}, "not valid YAML"),
+        ({"task.yaml": "name: x\ndescription: d\nfail_to_pass: []\n"}, "fail_to_pass is empty"),
+        ({"task.yaml": "name: x\ndescription: d\nfail_to_pass: [a]\nsurprise: 1\n"}, "surprise"),
+        ({"task.yaml": "name: x\ndescription: d\nfail_to_pass: [a]\n", "../evil.py": "x"}, "bad path"),
+    ],
+)
+def test_malformed_inline_templates_are_refused(files: dict[str, str], message: str) -> None:
+    from psignal.errors import PworldsError
+    from pworlds.worlds.spec import SpecWorld
+
+    world = SpecWorld({"template_files": files})
+    with pytest.raises(PworldsError, match=message):
+        world.reset()
+    world.close()
+
+
+def test_unknown_config_keys_are_refused() -> None:
+    from psignal.errors import UsageError
+    from pworlds.worlds.spec import SpecWorld
+
+    with pytest.raises(UsageError, match="timeout"):
+        SpecWorld({"timeout": 3})
