@@ -144,19 +144,22 @@ class Evaluator:
         args = pytest_args(run_dir, ini, junit)
         runner = "cold"
         raw: RawRun | None = None
+        worker = (self.worker or shared_warm_runner()) if self.warm else None
         try:
-            if self.warm:
-                worker = self.worker or shared_warm_runner()
-                if worker.poll_ready() or (self.wait_for_warm and worker.failures < 3 and _start(worker)):
-                    try:
-                        raw = worker.run(run_dir, args, self.limits, home)
-                        runner = "warm"
-                    except WarmRunnerError:
-                        raw = None
-                elif worker.failures < 3:
-                    worker.launch()  # warm up in the background; this run goes cold
+            if worker is not None and (
+                worker.poll_ready() or (self.wait_for_warm and worker.failures < 3 and _start(worker))
+            ):
+                try:
+                    raw = worker.run(run_dir, args, self.limits, home)
+                    runner = "warm"
+                except WarmRunnerError:
+                    raw = None
             if raw is None:
                 raw = run_cold(run_dir, args, home, self.limits)
+                if worker is not None and worker.failures < 3:
+                    # Warm up in the background for the next evaluation; started after this cold run so the
+                    # two never compete for the CPU (a one-shot CLI step exits before it matters).
+                    worker.launch()
             report = parse_junit(junit)
             verdict = decide_verdict(
                 raw, report, list(report.tests) if expected is None else expected, self.limits
