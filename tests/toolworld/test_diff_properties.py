@@ -5,6 +5,7 @@ rows gives exactly the current rows."""
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +15,13 @@ from pworlds.worlds.toolworld.episode import Episode, content_hash, image_from_c
 SCHEMA = """
 CREATE TABLE a (id INTEGER PRIMARY KEY, v INTEGER NOT NULL CHECK (v < 50), note TEXT, blob BLOB);
 CREATE TABLE b (x TEXT NOT NULL, y INTEGER NOT NULL, w REAL, PRIMARY KEY (x, y)) WITHOUT ROWID;
+CREATE TABLE c (id INTEGER PRIMARY KEY AUTOINCREMENT, a_id INTEGER REFERENCES a(id) ON DELETE CASCADE,
+                label TEXT UNIQUE);
+CREATE TABLE d (name TEXT NOT NULL, n INTEGER, twice INTEGER GENERATED ALWAYS AS (n * 2) VIRTUAL);
 INSERT INTO a VALUES (1, 1, 'one', x'00ff'), (2, 2, NULL, NULL), (3, 3, 'three', NULL);
 INSERT INTO b VALUES ('p', 1, 0.5), ('q', 2, 1.25);
+INSERT INTO c (a_id, label) VALUES (1, 'c1'), (3, 'c3');
+INSERT INTO d (name, n) VALUES ('x', 1), ('y', 2);
 """
 
 
@@ -38,17 +44,31 @@ statements = st.one_of(
     st.builds(lambda x, y: ("UPDATE b SET y = y + 1 WHERE x = ? AND y = ?", (x, y)),
               st.sampled_from("pqr"), st.integers(1, 3)),
     st.builds(lambda x: ("DELETE FROM b WHERE x = ?", (x,)), st.sampled_from("pqr")),
+    st.builds(lambda i, lab: ("INSERT INTO c (a_id, label) VALUES (?, ?)", (i, lab)),
+              st.integers(1, 4), st.sampled_from(["c1", "c2", "c5"])),
+    st.builds(lambda lab: ("DELETE FROM c WHERE label = ?", (lab,)), st.sampled_from(["c1", "c2", "c3"])),
+    st.builds(lambda n: ("INSERT INTO d (name, n) VALUES ('z', ?)", (n,)), st.integers(0, 5)),
+    st.builds(lambda n: ("UPDATE d SET n = n + ? WHERE name = 'x'", (n,)), st.integers(0, 5)),
+    st.builds(lambda nm: ("DELETE FROM d WHERE name = ?", (nm,)), st.sampled_from("xyz")),
 )  # fmt: skip
 calls = st.lists(st.lists(statements, min_size=1, max_size=4), min_size=1, max_size=8)
 
 
-def _rows(conn: sqlite3.Connection) -> dict[str, set[tuple]]:
-    return {t: {tuple(r) for r in conn.execute(f"SELECT * FROM {t}")} for t in ("a", "b")}
+def _initial_rows() -> dict[str, Counter]:
+    episode = Episode(IMAGE)
+    rows = _rows(episode.conn)
+    episode.close()
+    return rows
+
+
+def _rows(conn: sqlite3.Connection) -> dict[str, Counter]:
+    """Rows per table as a multiset (table d has no key, so rows may repeat)."""
+    return {t: Counter(tuple(r) for r in conn.execute(f"SELECT * FROM {t}")) for t in ("a", "b", "c", "d")}
 
 
 def _as_tuple(table: str, row: dict) -> tuple:
     cols = IMAGE.columns[table]
-    return tuple(bytes.fromhex(row[c]) if c == "blob" and row[c] is not None else row[c] for c in cols)
+    return tuple(bytes.fromhex(row[k]) if k == "blob" and row[k] is not None else row[k] for k in cols)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -68,18 +88,24 @@ def test_incremental_hash_and_diffs_match_the_database(batches: list[list[tuple[
             if not outcome.ok:
                 assert current == previous  # a failed call changes nothing
                 continue
-            rebuilt = {t: set(rows) for t, rows in previous.items()}
+            rebuilt = {t: Counter(rows) for t, rows in previous.items()}
             for table, change in outcome.diff.items():
                 for row in change["deleted"]:
-                    rebuilt[table].remove(_as_tuple(table, row))
+                    rebuilt[table][_as_tuple(table, row)] -= 1
                 for upd in change["updated"]:
-                    rebuilt[table].remove(_as_tuple(table, upd["before"]))
-                    rebuilt[table].add(_as_tuple(table, upd["after"]))
+                    rebuilt[table][_as_tuple(table, upd["before"])] -= 1
+                    rebuilt[table][_as_tuple(table, upd["after"])] += 1
                 for row in change["inserted"]:
-                    rebuilt[table].add(_as_tuple(table, row))
-            assert rebuilt == current
+                    rebuilt[table][_as_tuple(table, row)] += 1
+            assert all(n >= 0 for c in rebuilt.values() for n in c.values())
+            assert {t: +c for t, c in rebuilt.items()} == current
             assert episode.hash == content_hash(episode.conn, IMAGE.tables)
             previous = current
+        # a rewind restores exactly the image: every row, the AUTOINCREMENT counters and the hash
+        assert episode.rewind()
+        assert _rows(episode.conn) == _initial_rows()
+        assert [tuple(r) for r in episode.conn.execute("SELECT name, seq FROM sqlite_sequence")] == [("c", 2)]
+        assert episode.hash == IMAGE.initial_hash == content_hash(episode.conn, IMAGE.tables)
     finally:
         episode.close()
 

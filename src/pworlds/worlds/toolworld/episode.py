@@ -69,6 +69,28 @@ class TableInfo:
     columns: tuple[str, ...]
     rowid: bool
     pk: tuple[str, ...]
+    generated: tuple[bool, ...] = ()
+    """Per column: True for generated columns (read by SELECT *, never written)."""
+
+    @cached_property
+    def delete_sql(self) -> str:
+        return "DELETE" + self.fetch_sql[len("SELECT *") :]
+
+    @cached_property
+    def restore_sql(self) -> str:
+        """INSERT of a whole row as SELECT * returned it (rowid first for rowid tables)."""
+        cols = [
+            quote(c)
+            for c, g in zip(self.columns, self.generated or [False] * len(self.columns), strict=True)
+            if not g
+        ]
+        if self.rowid:
+            cols = ["rowid", *cols]
+        return f"INSERT INTO {quote(self.name)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+
+    def restore_params(self, key: Any, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = tuple(v for v, g in zip(row, self.generated or [False] * len(row), strict=True) if not g)
+        return (key, *values) if self.rowid else values
 
     @cached_property
     def select_sql(self) -> str:
@@ -94,11 +116,12 @@ def user_tables(conn: sqlite3.Connection) -> list[TableInfo]:
     ).fetchall()
     tables = []
     for name, sql in rows:
-        info = conn.execute(f"PRAGMA table_info({quote(name)})").fetchall()
+        info = [r for r in conn.execute(f"PRAGMA table_xinfo({quote(name)})").fetchall() if r[6] != 1]
         cols = tuple(r[1] for r in info)
         pk = tuple(r[1] for r in sorted((r for r in info if r[5]), key=lambda r: r[5]))
         without_rowid = "WITHOUT ROWID" in " ".join((sql or "").upper().split())
-        tables.append(TableInfo(name, cols, not without_rowid, pk))
+        generated = tuple(r[6] in (2, 3) for r in info)
+        tables.append(TableInfo(name, cols, not without_rowid, pk, generated))
     return tables
 
 
@@ -172,6 +195,10 @@ class EnvImage:
     data: bytes
     tables: tuple[TableInfo, ...]
     initial_hash: int
+    sequences: tuple[tuple[str, int], ...] | None = None
+    """Initial ``sqlite_sequence`` rows (AUTOINCREMENT counters), None when there is no such table."""
+    rewindable: bool = True
+    """False when the env has its own triggers (they would fire while ``Episode.rewind`` restores rows)."""
 
     @property
     def columns(self) -> dict[str, tuple[str, ...]]:
@@ -181,9 +208,12 @@ class EnvImage:
 def image_from_connection(conn: sqlite3.Connection) -> EnvImage:
     """Instrument a built DB (schema + seed applied) and snapshot it."""
     tables = user_tables(conn)
+    own_triggers = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone()[0]
     install_triggers(conn, tables)
     conn.execute("VACUUM")  # no free pages in the image every episode copies
-    return EnvImage(conn.serialize(), tuple(tables), content_hash(conn, tables))
+    has_seq = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone()
+    sequences = tuple(conn.execute("SELECT name, seq FROM sqlite_sequence")) if has_seq else None
+    return EnvImage(conn.serialize(), tuple(tables), content_hash(conn, tables), sequences, own_triggers == 0)
 
 
 def strip_instrumentation(data: bytes) -> bytes:
@@ -244,7 +274,10 @@ class Episode:
     ) -> None:
         self.image = image
         self.conn = open_image(image.data if data is None else data)
+        self._authorizer = authorizer
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
+        self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
+        """Each row changed since the image, with its image value; None when not started from the image."""
         self.conn.create_function(LOG_FUNCTION, 3, self._record)
         self._reader = self.conn.cursor()
         self._reader.row_factory = None
@@ -293,11 +326,55 @@ class Episode:
             conn.execute(self._commit)
         except (Exception, CallTimeout) as exc:
             self._abort()
-            return CallOutcome(False, error=_describe(exc))
-        finally:
             self._log.clear()
+            return CallOutcome(False, error=_describe(exc))
+        if self._touched is not None:
+            for entry, old in self._log.items():
+                self._touched.setdefault(entry, old)
+        self._log.clear()
         self.hash = (self.hash + delta) % _MOD
         return CallOutcome(True, result, diff=diff)
+
+    def rewind(self) -> bool:
+        """Bring the DB back to the image by restoring only the rows changed since it (a fast reset).
+
+        The connection, its parsed schema and its statement cache survive, so a reset costs
+        O(changed rows) instead of a fresh connection that must parse the schema again. The restore runs
+        as an ordinary call (same diff and hash machinery) and is accepted only if the content hash comes
+        back to the image's; otherwise (or if the episode did not start from the image) returns False and
+        the caller opens a fresh episode. Envs with their own triggers are never rewound.
+        """
+        if self._touched is None or not self.image.rewindable:
+            return False
+        if not self._touched and self.hash == self.image.initial_hash:
+            return True
+        touched, tables, image = self._touched, self._tables, self.image
+
+        def restore(conn: sqlite3.Connection) -> None:
+            for (table, key), _old in touched.items():
+                info = tables[table]
+                conn.execute(info.delete_sql, (key,) if info.rowid else tuple(json.loads(key)))
+            for (table, key), old in touched.items():
+                if old is not None:
+                    info = tables[table]
+                    conn.execute(info.restore_sql, info.restore_params(key, old))
+            if image.sequences is not None:
+                conn.execute("DELETE FROM sqlite_sequence")
+                conn.executemany("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", image.sequences)
+
+        self.conn.set_authorizer(None)
+        self.conn.execute(
+            "PRAGMA foreign_keys = OFF"
+        )  # no cascades while rows go back (the end state is the image)
+        try:
+            outcome = self.call(restore, {}, None)
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.set_authorizer(self._authorizer)
+        if not outcome.ok or self.hash != self.image.initial_hash:
+            return False
+        self._touched = {}
+        return True
 
     def _abort(self) -> None:
         try:

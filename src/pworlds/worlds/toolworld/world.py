@@ -125,7 +125,8 @@ class ToolWorld(World):
         return self.episode
 
     def _reset(self) -> Observation:
-        self._new_episode()
+        if self.episode is None or not self.episode.rewind():
+            self._new_episode()
         self.calls, self.trajectory = [], []
         self.answer, self.verdict = None, None
         return self.observe()
