@@ -88,6 +88,17 @@ class TableInfo:
             cols = ["rowid", *cols]
         return f"INSERT INTO {quote(self.name)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
+    @cached_property
+    def update_sql(self) -> str:
+        """UPDATE of every writable column of one row, by key."""
+        flags = self.generated or [False] * len(self.columns)
+        sets = ", ".join(f"{quote(c)} = ?" for c, g in zip(self.columns, flags, strict=True) if not g)
+        return f"UPDATE {quote(self.name)} SET {sets}" + self.fetch_sql[self.fetch_sql.index(" WHERE ") :]
+
+    def update_params(self, key: Any, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        values = tuple(v for v, g in zip(row, self.generated or [False] * len(row), strict=True) if not g)
+        return (*values, key) if self.rowid else (*values, *json.loads(key))
+
     def restore_params(self, key: Any, row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = tuple(v for v, g in zip(row, self.generated or [False] * len(row), strict=True) if not g)
         return (key, *values) if self.rowid else values
@@ -275,6 +286,7 @@ class Episode:
         self.image = image
         self.conn = open_image(image.data if data is None else data)
         self._authorizer = authorizer
+        self._bypass = False
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
         """Each row changed since the image, with its image value; None when not started from the image."""
@@ -283,7 +295,7 @@ class Episode:
         self._reader.row_factory = None
         if data is not None and not has_triggers(self.conn):
             install_triggers(self.conn, image.tables)  # a db.sqlite saved without instrumentation
-        self.conn.set_authorizer(authorizer)
+        self.conn.set_authorizer(self._authorize)
         self.deadline = Deadline()
         self.deadline.install(self.conn)
         self.hash = image.initial_hash if data is None else content_hash(self.conn, image.tables)
@@ -291,6 +303,11 @@ class Episode:
         self._begin = f"SAVEPOINT {SAVEPOINT_CALL}"
         self._commit = f"RELEASE {SAVEPOINT_CALL}"
         self._rollback = f"ROLLBACK TO {SAVEPOINT_CALL}"
+
+    def _authorize(self, action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
+        if self._bypass:
+            return sqlite3.SQLITE_OK
+        return self._authorizer(action, arg1, arg2, db, trigger)
 
     def _record(self, table: str, key: Any, fetch: int) -> None:
         """Called by the triggers: remember each touched row's value before its first change in this call.
@@ -350,7 +367,14 @@ class Episode:
             return True
         touched, tables, image = self._touched, self._tables, self.image
 
-        def restore(conn: sqlite3.Connection) -> None:
+        def restore_updated(conn: sqlite3.Connection) -> None:
+            """Fast path: every touched row still exists and existed in the image — UPDATE it back."""
+            for (table, key), old in touched.items():
+                info = tables[table]
+                if old is None or conn.execute(info.update_sql, info.update_params(key, old)).rowcount != 1:
+                    raise LookupError("not an update-only episode")
+
+        def restore_any(conn: sqlite3.Connection) -> None:
             for (table, key), _old in touched.items():
                 info = tables[table]
                 conn.execute(info.delete_sql, (key,) if info.rowid else tuple(json.loads(key)))
@@ -362,15 +386,20 @@ class Episode:
                 conn.execute("DELETE FROM sqlite_sequence")
                 conn.executemany("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", image.sequences)
 
-        self.conn.set_authorizer(None)
-        self.conn.execute(
-            "PRAGMA foreign_keys = OFF"
-        )  # no cascades while rows go back (the end state is the image)
+        # The runtime's own statements skip the authorizer through a flag: set_authorizer() and flag
+        # PRAGMAs would expire every prepared statement of the connection.
+        self._bypass = True
         try:
-            outcome = self.call(restore, {}, None)
+            outcome = self.call(restore_updated, {}, None)
+            if not outcome.ok:
+                # inserts/deletes to undo: no FK cascades or ordering checks while rows go back
+                self.conn.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    outcome = self.call(restore_any, {}, None)
+                finally:
+                    self.conn.execute("PRAGMA foreign_keys = ON")
         finally:
-            self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.set_authorizer(self._authorizer)
+            self._bypass = False
         if not outcome.ok or self.hash != self.image.initial_hash:
             return False
         self._touched = {}
