@@ -239,7 +239,7 @@ def strip_instrumentation(data: bytes) -> bytes:
 
 
 def open_image(data: bytes, *, authorizer: Authorizer | None = None) -> sqlite3.Connection:
-    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None, cached_statements=24)
+    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None, cached_statements=64)
     conn.deserialize(data)
     conn.execute("PRAGMA cache_size = -32")  # pages are a memcpy away in the memdb; keep the cache small
     conn.execute("PRAGMA foreign_keys = ON")
