@@ -109,17 +109,26 @@ def _replay_into(world: World, events: Sequence[Mapping[str, Any]], report: Repl
                 return
         elif kind == "step":
             result = world.replay_step(event["action"], event.get("info") or {})
+            actual_hash = state_hash(world.state())
+            report.steps += 1
+            extra = result.info.get("replay") if isinstance(result.info, Mapping) else None
+            if extra:
+                report.details.append({"episode": episode, "step": event["i"], **extra})
+            if (
+                result.valid is event["valid"]
+                and result.terminated is event["terminated"]
+                and result.truncated is event["truncated"]
+                and actual_hash == event["state_hash"]
+                and _same("reward", event["reward"], result.reward)
+            ):
+                continue
             actual_values = {
                 "valid": result.valid,
                 "reward": result.reward,
                 "terminated": result.terminated,
                 "truncated": result.truncated,
-                "state_hash": state_hash(world.state()),
+                "state_hash": actual_hash,
             }
-            report.steps += 1
-            extra = result.info.get("replay") if isinstance(result.info, Mapping) else None
-            if extra:
-                report.details.append({"episode": episode, "step": event["i"], **extra})
             for name in COMPARED:
                 if not _same(name, event[name], actual_values[name]):
                     report.divergence = Divergence(

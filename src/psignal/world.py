@@ -73,9 +73,13 @@ def make_action(name: str, **arguments: Any) -> Action:
 
 def normalize_action(action: Any) -> Action:
     """Accept ``"+1"``-style bare names or full dicts; refuse anything else loudly (library misuse)."""
-    if type(action) is dict and len(action) == 2 and type(action.get("arguments")) is dict:
-        if type(action.get("name")) is str:
-            return action  # already canonical: the hot path of rollouts
+    if (
+        type(action) is dict
+        and len(action) == 2
+        and type(action.get("arguments")) is dict
+        and type(action.get("name")) is str
+    ):
+        return action  # already canonical: the hot path of rollouts
     if isinstance(action, str):
         return {"name": action, "arguments": {}}
     if isinstance(action, Mapping) and isinstance(action.get("name"), str):
