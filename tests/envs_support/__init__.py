@@ -1,0 +1,1 @@
+"""Shared standalone harness and generic checks for the shipped toolworld envs (tests only)."""
