@@ -145,10 +145,11 @@ class EnvHarness:
     ) -> None:
         """The call raises ValueError matching ``fragment`` and leaves the database exactly as it was."""
         conn = self.open() if conn is None else conn
-        before = dump(conn)
+        before, image = dump(conn), conn.serialize()
         with pytest.raises(ValueError, match=fragment):
             self.call(conn, name, arguments)
         assert dump(conn) == before
+        assert conn.serialize() == image, "the rollback left different database bytes behind"
 
 
 @cache
