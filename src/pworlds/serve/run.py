@@ -22,14 +22,14 @@ DEFAULT_MAX_SESSIONS = 10_000
 
 def serve_stdio(target: ServeTarget, *, max_sessions: int | None = DEFAULT_MAX_SESSIONS) -> None:
     """Serve on this process's stdin/stdout until the client closes them."""
-    from mcp.server.stdio import stdio_server
+    from pworlds.serve.stdio import stdio_streams
 
     adapter = WorldServer(target, max_sessions=max_sessions, single_client=True)
     server = adapter.build()
 
     async def main() -> None:
         try:
-            async with stdio_server() as (read_stream, write_stream):
+            async with stdio_streams() as (read_stream, write_stream):
                 await server.run(read_stream, write_stream, server.create_initialization_options())
         finally:
             adapter.registry.close_all()
