@@ -16,10 +16,19 @@ import importlib
 import inspect
 import json
 import os
+import pathlib
 import resource
 import socket
 import sys
 import tempfile
+from typing import Any
+
+PLUGIN_ARGS = ("-p", "no:cacheprovider", "-p", "no:stepwise")
+"""The ``-p`` options every pspec run passes (``runner.pytest_args``); the pre-built config blocks them."""
+
+_prebuilt: Any = None
+"""A pristine pytest ``Config`` (plugin manager with every default plugin registered), built once before
+any fork; each forked child finishes it for its own run, so no child ever sees another run's state."""
 
 
 def _preimport() -> None:
@@ -54,6 +63,7 @@ def _warm_up() -> None:
     Everything the warm-up adds to ``sys.modules``/``sys.path``/``sys.meta_path`` from the throw-away
     directory is removed again; then the heap is frozen so forked children share it copy-on-write.
     """
+    global _prebuilt
     import pytest
 
     inspect.getmodule(_warm_up.__code__)  # fills inspect's module-by-file caches once
@@ -75,8 +85,14 @@ def _warm_up() -> None:
         os.dup2(null, 1)
         os.dup2(null, 2)
         os.chdir(base)
-        args = ["-c", ini, "--rootdir", base, "-p", "no:cacheprovider", "-q", "--tb=short"]
-        pytest.main([*args, f"--junitxml={os.path.join(base, 'r.xml')}", "tests"])
+        args = ["-c", ini, "--rootdir", base, *PLUGIN_ARGS, "-q", "--tb=short"]
+        args += [f"--junitxml={os.path.join(base, 'r.xml')}", "tests"]
+        # The same code path the children take, so its lazy imports happen here, once. One test passes and
+        # one fails (exit code 1): anything else means the pre-built path does not work with this pytest.
+        _prebuilt = _build_config()
+        if _run_pytest(args) != 1:
+            _prebuilt = False
+            pytest.main(args)
     finally:
         # Flush what pytest buffered, or forked children would inherit and print it.
         sys.stdout.flush()
@@ -95,8 +111,212 @@ def _warm_up() -> None:
     import shutil
 
     shutil.rmtree(base, ignore_errors=True)
+    if _prebuilt is not False:
+        _prebuilt = _build_config()
+        if _prebuilt is not False:
+            _index_plugin_fixtures(_prebuilt)
+            _use_rewrite_cache()
     gc.collect()
     gc.freeze()
+
+
+def _plugin_args(args: list[str]) -> tuple[str, ...] | None:
+    """The ``-p`` options of ``args`` (``None`` if written as ``-pNAME``, which we do not pre-build)."""
+    found: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "-p" and i + 1 < len(args):
+            found += [arg, args[i + 1]]
+        elif arg.startswith("-p") and not arg.startswith("--"):
+            return None
+    return tuple(found)
+
+
+def _build_config() -> Any:
+    """What ``pytest.main`` builds before it reads the arguments: the plugin manager, every default plugin
+    imported and registered (about half of a warm run), the parser with every plugin's options. It depends
+    only on the ``-p no:…`` options (fixed) and the environment (the same fixed one as a cold run)."""
+    try:
+        from _pytest.config import get_config
+
+        return get_config(list(PLUGIN_ARGS), prog="pytest.main()")
+    except Exception:
+        return False
+
+
+def _index_plugin_fixtures(config: Any) -> None:
+    """Let each session find the fixtures of pytest's own plugin modules without scanning them.
+
+    Every session's ``FixtureManager`` scans every attribute of every registered plugin module (about a
+    quarter of a warm run). For the ``_pytest.*`` modules registered before the fork that scan always finds
+    the same thing, so it is done once here: each such module gets a stand-in module holding only the
+    attributes the scan can act on (fixtures, and anything wrapped, so wrong-decorator warnings stay), and
+    ``parsefactories`` is given the stand-in, which registers the very same fixture objects. Any other
+    holder (conftests, test modules and classes, plugins registered later) takes the unchanged path.
+    """
+    import types
+
+    from _pytest.fixtures import FixtureFunctionDefinition, FixtureManager
+
+    stand_ins: dict[int, tuple[types.ModuleType, types.ModuleType]] = {}
+    for plugin in config.pluginmanager.get_plugins():
+        if not isinstance(plugin, types.ModuleType) or not plugin.__name__.startswith("_pytest."):
+            continue
+        if "__getattr__" in plugin.__dict__ and "__dir__" in plugin.__dict__:
+            continue  # dir() would not be the plain __dict__: leave it to the full scan
+        stand_in = types.ModuleType(plugin.__name__)
+        for name, value in plugin.__dict__.items():
+            if type(value) is FixtureFunctionDefinition or hasattr(value, "__wrapped__"):
+                setattr(stand_in, name, value)
+        stand_ins[id(plugin)] = (plugin, stand_in)
+    original = FixtureManager.parsefactories
+    if getattr(original, "_pspec_original", None) is not None:
+        original = original._pspec_original
+
+    def parsefactories(self: Any, *args: Any, **kwargs: Any) -> None:
+        entry = stand_ins.get(id(kwargs.get("holder")))
+        if not args and entry is not None and entry[0] is kwargs["holder"]:
+            kwargs["holder"] = entry[1]
+        original(self, *args, **kwargs)
+
+    parsefactories._pspec_original = original  # type: ignore[attr-defined]
+    FixtureManager.parsefactories = parsefactories  # type: ignore[method-assign]
+
+
+_REWRITE_CACHE_MAX = 512
+_rewritten: dict[str, bytes] = {}
+"""sha256 of a test file's bytes -> marshalled code with its asserts rewritten (filled by this process only)."""
+
+
+def _prime_rewrite_cache(run_dir: str) -> None:
+    """Rewrite the asserts of the run's test files here, before the fork, keyed by their content.
+
+    Why it is safe: only this process fills the cache, from files the evaluator copied from the hidden
+    template (``tests/**`` and every ``conftest.py``: the agent's copies never reach a run) before any code
+    of the run has started; the key is the whole content, so a cached rewrite is exactly what the child
+    would compute. Rewriting does not execute the file. A file whose rewrite warns is not cached (the child
+    rewrites it and emits the warning like a cold run would).
+    """
+    import ast
+    import hashlib
+    import marshal
+    import warnings
+
+    from _pytest.assertion.rewrite import rewrite_asserts
+
+    for root, dirs, files in os.walk(run_dir):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        in_tests = os.path.relpath(root, run_dir).split(os.sep)[0] == "tests"
+        for name in files:
+            if not name.endswith(".py") or not (in_tests or name == "conftest.py"):
+                continue
+            path = os.path.join(root, name)
+            try:
+                if os.path.islink(path) or os.path.getsize(path) > 512 * 1024:
+                    continue
+                with open(path, "rb") as fh:
+                    source = fh.read()
+            except OSError:
+                continue
+            key = hashlib.sha256(source).hexdigest()
+            if key in _rewritten:
+                continue
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    tree = ast.parse(source, filename=path)
+                    rewrite_asserts(tree, source, path, None)
+                    code = compile(tree, path, "exec", dont_inherit=True)
+            except Exception:
+                continue
+            if caught:
+                continue
+            if len(_rewritten) >= _REWRITE_CACHE_MAX:
+                del _rewritten[next(iter(_rewritten))]
+            _rewritten[key] = marshal.dumps(code)
+
+
+def _use_rewrite_cache() -> None:
+    """Make pytest's ``_rewrite_test`` take a rewrite from the cache when the file's content matches."""
+    import _imp
+    import hashlib
+    import importlib.util
+    import marshal
+
+    from _pytest.assertion import rewrite
+
+    original = rewrite._rewrite_test
+    if getattr(original, "_pspec_original", None) is not None:
+        original = original._pspec_original
+
+    def _rewrite_test(fn: Any, config: Any) -> Any:
+        cached = None
+        if not config.getini("enable_assertion_pass_hook"):
+            try:
+                source = fn.read_bytes()
+            except OSError:
+                return original(fn, config)
+            cached = _rewritten.get(hashlib.sha256(source).hexdigest())
+        if cached is None:
+            return original(fn, config)
+        code = marshal.loads(cached)  # a fresh object per file, then pointed at this run's path
+        _imp._fix_co_filename(code, str(fn))
+        return importlib.util.source_hash(source), code
+
+    _rewrite_test._pspec_original = original  # type: ignore[attr-defined]
+    rewrite._rewrite_test = _rewrite_test
+
+
+def _run_pytest(args: list[str]) -> int:
+    """``pytest.main(args)``, on the pre-built config when there is one for these ``-p`` options.
+
+    Mirrors ``_pytest.config._main`` step by step (same hooks, error reporting and exit codes); the only
+    difference is that ``get_config`` ran before the fork. The invocation parameters (arguments, working
+    directory) are set to this run's, exactly what ``get_config`` would have recorded here.
+    """
+    import pytest
+    from _pytest.config import (
+        Config,
+        ConftestImportFailure,
+        ExitCode,
+        PluginImportFailure,
+        UsageError,
+        print_conftest_import_error,
+        print_plugin_import_error,
+        print_usage_error,
+    )
+
+    config = _prebuilt
+    if not config or _plugin_args(args) != PLUGIN_ARGS:
+        return int(pytest.main(args))
+    old_version = os.environ.get("PYTEST_VERSION")
+    os.environ["PYTEST_VERSION"] = pytest.__version__
+    try:
+        config.invocation_params = Config.InvocationParams(args=args, plugins=None, dir=pathlib.Path.cwd())
+        pluginmanager = config.pluginmanager
+        try:
+            try:
+                config = pluginmanager.hook.pytest_cmdline_parse(pluginmanager=pluginmanager, args=args)
+            except BaseException:
+                config._ensure_unconfigure()
+                raise
+        except ConftestImportFailure as e:
+            print_conftest_import_error(e, file=sys.stderr)
+            return int(ExitCode.USAGE_ERROR)
+        except PluginImportFailure as e:
+            print_plugin_import_error(e, file=sys.stderr)
+            return int(ExitCode.INTERNAL_ERROR)
+        try:
+            return int(config.hook.pytest_cmdline_main(config=config))
+        finally:
+            config._ensure_unconfigure()
+    except UsageError as e:
+        print_usage_error(e, file=sys.stderr)
+        return int(ExitCode.USAGE_ERROR)
+    finally:
+        if old_version is None:
+            os.environ.pop("PYTEST_VERSION", None)
+        else:
+            os.environ["PYTEST_VERSION"] = old_version
 
 
 def _apply_limits(limits: dict[str, int]) -> None:
@@ -128,10 +348,8 @@ def _child(sock: socket.socket, request: dict, out_fd: int) -> None:
         # Per-run HOME/TMPDIR exactly as a cold run gets them (nothing shared between runs).
         os.environ["HOME"] = os.environ["TMPDIR"] = request["home"]
         tempfile.tempdir = None
-        import pytest
-
         sys.argv = ["pytest", *request["args"]]
-        code = int(pytest.main(request["args"]))
+        code = _run_pytest(request["args"])
     except BaseException as exc:
         try:
             os.write(2, f"pspec warm worker: {type(exc).__name__}: {exc}\n".encode())
@@ -162,6 +380,8 @@ def main() -> None:
         if not fds:
             sock.send(b'{"error": "no output pipe passed"}')
             continue
+        if _prebuilt:
+            _prime_rewrite_cache(request["cwd"])
         pid = os.fork()
         if pid == 0:
             _child(sock, request, fds[0])
