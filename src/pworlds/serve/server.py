@@ -20,6 +20,7 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server import Server, ServerRequestContext
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from psignal.errors import PworldsError, UsageError, choices_hint
@@ -96,7 +97,13 @@ class WorldServer:
         )
 
     # ------------------------------------------------------------------ the MCP server
-    def build(self) -> Server[Any]:
+    def build(self, *, tracing: bool | None = None) -> Server[Any]:
+        """The low-level SDK ``Server`` serving this world.
+
+        ``tracing``: keep the SDK's OpenTelemetry middleware (a span per request). ``None`` keeps it only when
+        a real tracer provider is configured (e.g. under ``opentelemetry-instrument``); without one its spans
+        record nothing yet cost about a tenth of the server's time per call.
+        """
         from pworlds import __version__
 
         async def list_tools(
@@ -104,7 +111,7 @@ class WorldServer:
         ) -> types.ListToolsResult:
             return types.ListToolsResult(tools=self.tools)
 
-        return Server(
+        server: Server[Any] = Server(
             f"pworlds-{self.target.world}",
             version=__version__,
             instructions=self.instructions,
@@ -112,6 +119,9 @@ class WorldServer:
             on_call_tool=self.call_tool,
             get_tool_input_schema=self.input_schema,
         )
+        if not (tracing if tracing is not None else tracer_configured()):
+            server.middleware = [m for m in server.middleware if not isinstance(m, OpenTelemetryMiddleware)]
+        return server
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
         """A tool's input schema by name (the SDK checks ``Mcp-Param-*`` headers against it)."""
@@ -288,6 +298,14 @@ class WorldServer:
         async with episode.lock:
             self.registry.close(episode)
         return _ok(f"episode {episode.handle[:8]}… closed", {"episode": episode.handle, "closed": True})
+
+
+def tracer_configured() -> bool:
+    """Whether an OpenTelemetry tracer provider is installed (spans would be recorded somewhere)."""
+    from opentelemetry import trace
+
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
 
 
 def _ok(text: str, structured: Mapping[str, Any]) -> types.CallToolResult:
