@@ -144,38 +144,67 @@ def _build_config() -> Any:
 
 
 def _index_plugin_fixtures(config: Any) -> None:
-    """Let each session find the fixtures of pytest's own plugin modules without scanning them.
+    """Let each session find the fixtures of pytest's own plugins without scanning them.
 
-    Every session's ``FixtureManager`` scans every attribute of every registered plugin module (about a
-    quarter of a warm run). For the ``_pytest.*`` modules registered before the fork that scan always finds
-    the same thing, so it is done once here: each such module gets a stand-in module holding only the
-    attributes the scan can act on (fixtures, and anything wrapped, so wrong-decorator warnings stay), and
-    ``parsefactories`` is given the stand-in, which registers the very same fixture objects. Any other
-    holder (conftests, test modules and classes, plugins registered later) takes the unchanged path.
+    Every session's ``FixtureManager`` scans every attribute of every registered plugin (about a quarter
+    of a warm run). For pytest's own plugins that scan always finds the same thing, so it is done once
+    here, before the fork:
+
+    - each ``_pytest.*`` plugin module gets a stand-in module holding only the attributes the scan can act
+      on (fixtures, and anything wrapped, so wrong-decorator warnings stay); ``parsefactories`` is given
+      the stand-in and registers the very same fixture objects;
+    - a plugin object (or class) whose class is defined in pytest or pluggy is scanned through its class
+      only (attribute lookups go to ``type(holder)``), so a class with no fixture-like attribute at all
+      is skipped.
+
+    Any other holder (conftests, test modules and classes, third-party plugins) takes the unchanged path.
     """
     import types
 
+    from _pytest.compat import safe_getattr
     from _pytest.fixtures import FixtureFunctionDefinition, FixtureManager
+
+    def fixture_like(value: object) -> bool:
+        return type(value) is FixtureFunctionDefinition or hasattr(value, "__wrapped__")
+
+    def class_has_fixtures(cls: type) -> bool:
+        for name in dir(cls):
+            raw = next((base.__dict__[name] for base in cls.__mro__ if name in base.__dict__), None)
+            if fixture_like(raw) or type(safe_getattr(cls, name, None)) is FixtureFunctionDefinition:
+                return True
+        return False
 
     stand_ins: dict[int, tuple[types.ModuleType, types.ModuleType]] = {}
     for plugin in config.pluginmanager.get_plugins():
         if not isinstance(plugin, types.ModuleType) or not plugin.__name__.startswith("_pytest."):
             continue
-        if "__getattr__" in plugin.__dict__ and "__dir__" in plugin.__dict__:
+        if "__dir__" in plugin.__dict__:
             continue  # dir() would not be the plain __dict__: leave it to the full scan
         stand_in = types.ModuleType(plugin.__name__)
         for name, value in plugin.__dict__.items():
-            if type(value) is FixtureFunctionDefinition or hasattr(value, "__wrapped__"):
+            if fixture_like(value):
                 setattr(stand_in, name, value)
         stand_ins[id(plugin)] = (plugin, stand_in)
+    plain_classes: dict[int, type] = {}
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith(("_pytest.", "pluggy.")):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == module_name and not class_has_fixtures(value):
+                plain_classes[id(value)] = value
     original = FixtureManager.parsefactories
-    if getattr(original, "_pspec_original", None) is not None:
-        original = original._pspec_original
+    original = getattr(original, "_pspec_original", original)
 
     def parsefactories(self: Any, *args: Any, **kwargs: Any) -> None:
-        entry = stand_ins.get(id(kwargs.get("holder")))
-        if not args and entry is not None and entry[0] is kwargs["holder"]:
-            kwargs["holder"] = entry[1]
+        holder = kwargs.get("holder")
+        if not args and holder is not None:
+            entry = stand_ins.get(id(holder))
+            if entry is not None and entry[0] is holder:
+                kwargs["holder"] = entry[1]
+            elif not isinstance(holder, types.ModuleType):
+                cls = holder if isinstance(holder, type) else type(holder)
+                if plain_classes.get(id(cls)) is cls:
+                    return  # the scan would find nothing: no fixture-like attribute on the class
         original(self, *args, **kwargs)
 
     parsefactories._pspec_original = original  # type: ignore[attr-defined]
