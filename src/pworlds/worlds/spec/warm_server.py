@@ -90,7 +90,11 @@ def _warm_up() -> None:
         # The same code path the children take, so its lazy imports happen here, once. One test passes and
         # one fails (exit code 1): anything else means the pre-built path does not work with this pytest.
         _prebuilt = _build_config()
-        if _run_pytest(args) != 1:
+        try:
+            fast_path_works = _run_pytest(args) == 1
+        except Exception:
+            fast_path_works = False
+        if not fast_path_works:
             _prebuilt = False
             pytest.main(args)
     finally:
@@ -114,8 +118,11 @@ def _warm_up() -> None:
     if _prebuilt is not False:
         _prebuilt = _build_config()
         if _prebuilt is not False:
-            _index_plugin_fixtures(_prebuilt)
-            _use_rewrite_cache()
+            try:
+                _index_plugin_fixtures(_prebuilt)
+                _use_rewrite_cache()
+            except Exception:  # pytest internals moved: run without these shortcuts (the full scans)
+                _prebuilt = False
     gc.collect()
     gc.freeze()
 
