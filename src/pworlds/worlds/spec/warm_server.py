@@ -7,6 +7,12 @@ forks; the child starts a new session, applies the request's resource limits, cl
 (so code under test cannot ask for more runs), points stdout/stderr at the pipe and calls ``pytest.main``.
 The server answers ``{"pid": …}`` at once and ``{"pid": …, "status": …}`` (raw wait status) when the
 child has exited. Killing the child is the client's job (it owns the deadline).
+
+Before forking, the server prepares what no run can influence, so a child only does its own run: pytest's
+``Config`` with every default plugin registered (:func:`_build_config`), an index of the fixtures of
+pytest's own plugins (:func:`_index_plugin_fixtures`) and assert rewrites of the template's test files,
+keyed by content (:func:`_prime_rewrite_cache`). The child sees exactly what ``pytest.main`` would build
+(``tests/spec/test_warm_prebuilt.py`` compares it with cold runs).
 """
 
 from __future__ import annotations
