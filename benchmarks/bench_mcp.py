@@ -1,12 +1,17 @@
 """MCP server throughput and latency: pworlds vs a bare ``mcp`` SDK server, over stdio and streamable HTTP.
 
-Run: ``.venv/bin/python benchmarks/bench_mcp.py [--calls N]``. Prints a markdown table and writes it to
-``docs/perf/mcp.md``. Every row uses the official ``mcp`` client (default ``mode="auto"``, which speaks the
-2026-07-28 protocol to both servers) and a server in its own subprocess, so the numbers include JSON-RPC
-framing, validation and the transport on both sides.
+Run: ``.venv/bin/python benchmarks/bench_mcp.py [--calls N] [--rounds R]``. Prints a markdown table and writes
+it to ``docs/perf/mcp.md``. Every row uses the same client code (the official ``mcp`` ``Client``, in the
+protocol mode of the row) against a server in its own subprocess, so the numbers include JSON-RPC framing,
+validation and the transport on both sides. Both protocol modes are measured: ``auto`` (the client's default:
+the stateless 2026-07-28 protocol, every request carries its own ``_meta`` envelope) and ``legacy`` (the
+``initialize`` handshake, one session per connection).
 
-* ``bare lowlevel``: ``mcp.server.Server`` with one trivial tool (returns a constant text) — the floor.
+* ``bare lowlevel``: ``mcp.server.Server`` with one trivial tool (returns a constant text) on the SDK's own
+  stdio transport — the SDK floor.
 * ``bare MCPServer``: the SDK's decorator API with one trivial ``def ping() -> str`` tool.
+* ``bare lowlevel, pworlds transport``: the same trivial server on pworlds' stdio transport and event loop
+  (``pworlds.serve.stdio``, uvloop when installed) — separates what the transport buys from the rest.
 * ``pworlds counter``: ``pworlds serve counter``; calls alternate ``plus_one``/``minus_one`` (real world steps
   with structured results) on one episode.
 """
@@ -64,9 +69,18 @@ def _bare_mcpserver():  # type: ignore[no-untyped-def]
 
 
 def run_bare(kind: str, transport: str, port: int) -> None:
-    server = _bare_lowlevel() if kind == "lowlevel" else _bare_mcpserver()
+    server = _bare_mcpserver() if kind == "mcpserver" else _bare_lowlevel()
     if transport == "stdio":
-        if kind == "lowlevel":
+        if kind == "lowlevel-fast":
+            from pworlds.serve.run import event_loop_options
+            from pworlds.serve.stdio import stdio_streams
+
+            async def fast() -> None:
+                async with stdio_streams() as (read, write):
+                    await server.run(read, write, server.create_initialization_options())
+
+            anyio.run(fast, backend_options=event_loop_options())
+        elif kind == "lowlevel":
             from mcp.server.stdio import stdio_server
 
             async def main() -> None:
@@ -142,49 +156,69 @@ async def _measure(client: Any, kind: str, n: int, extra: dict[str, Any]) -> lis
 
 
 async def _session(
-    target: Any, kind: str, n: int, server_pid: int | None = None
-) -> tuple[list[float], float, float]:
-    """(latencies, wall seconds, server CPU seconds) of n calls on one client."""
+    target: Any, kind: str, mode: str, n: int, server_pid: int | None = None
+) -> tuple[list[float], float, float, float]:
+    """(latencies, wall seconds, server CPU seconds, client CPU seconds) of n calls on one client."""
     from mcp import Client
 
-    async with Client(target) as client:
+    async with Client(target, mode=mode) as client:  # type: ignore[arg-type]
         extra: dict[str, Any] = {}
-        if kind == "pworlds" and isinstance(target, str):  # stateless HTTP: carry the episode handle
+        if kind == "pworlds" and isinstance(target, str) and mode != "legacy":
+            # stateless HTTP has no session to own an episode: carry the handle env_reset returns
             reset = await client.call_tool("env_reset", {})
             extra = {"episode": reset.structured_content["episode"]}
         pids = [server_pid] if server_pid else _child_pids()
-        cpu0 = sum(_cpu_s(p) for p in pids)
+        cpu0, own0 = sum(_cpu_s(p) for p in pids), time.process_time()
         t0 = time.perf_counter()
         lat = await _measure(client, kind, n, extra)
         wall = time.perf_counter() - t0
-        return lat, wall, sum(_cpu_s(p) for p in pids) - cpu0
+        return lat, wall, sum(_cpu_s(p) for p in pids) - cpu0, time.process_time() - own0
 
 
 def _row(
-    label: str, transport: str, clients: int, lat: list[float], total_calls: int, wall: float, cpu: float
+    kind: str,
+    transport: str,
+    mode: str,
+    clients: int,
+    lat: list[float],
+    total_calls: int,
+    wall: float,
+    cpu: float,
+    client_cpu: float,
 ) -> dict[str, Any]:
     q = statistics.quantiles(lat, n=100)
     return {
-        "server CPU ms/call": cpu / total_calls * 1000 if cpu else float("nan"),
-        "server": label,
+        "kind": kind,
+        "server": LABELS[kind],
         "transport": transport,
+        "mode": mode,
         "clients": clients,
         "calls/s": total_calls / wall,
         "p50 ms": statistics.median(lat) * 1000,
         "p99 ms": q[98] * 1000,
+        "server CPU ms/call": cpu / total_calls * 1000 if cpu else float("nan"),
+        "client CPU ms/call": client_cpu / total_calls * 1000,
     }
 
 
-def bench_stdio(kind: str, n: int) -> dict[str, Any]:
+LABELS = {
+    "lowlevel": "bare SDK (lowlevel Server)",
+    "mcpserver": "bare SDK (MCPServer)",
+    "lowlevel-fast": "bare SDK (lowlevel), pworlds transport",
+    "pworlds": "pworlds serve counter",
+}
+
+
+def bench_stdio(kind: str, mode: str, n: int) -> dict[str, Any]:
     from mcp.client.stdio import StdioServerParameters
 
     cmd = _server_cmd(kind, "stdio", 0)
     params = StdioServerParameters(command=cmd[0], args=cmd[1:])
-    lat, wall, cpu = anyio.run(_session, params, kind, n)
-    return _row(kind, "stdio", 1, lat, n, wall, cpu)
+    lat, wall, cpu, own = anyio.run(_session, params, kind, mode, n)
+    return _row(kind, "stdio", mode, 1, lat, n, wall, cpu, own)
 
 
-def bench_http(kind: str, n: int, clients: int) -> dict[str, Any]:
+def bench_http(kind: str, mode: str, n: int, clients: int) -> dict[str, Any]:
     port = _free_port()
     proc = subprocess.Popen(
         _server_cmd(kind, "http", port), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
@@ -201,68 +235,97 @@ def bench_http(kind: str, n: int, clients: int) -> dict[str, Any]:
         lats: list[float] = []
 
         if clients == 1:
-            lat, wall, cpu = anyio.run(_session, url, kind, n, proc.pid)
-            return _row(kind, "http", 1, lat, n, wall, cpu)
+            lat, wall, cpu, own = anyio.run(_session, url, kind, mode, n, proc.pid)
+            return _row(kind, "http", mode, 1, lat, n, wall, cpu, own)
 
-        async def run_all() -> tuple[float, float]:
+        async def run_all() -> tuple[float, float, float]:
             async def one() -> None:
-                lat, _, _ = await _session(url, kind, per_client)
+                lat, _, _, _ = await _session(url, kind, mode, per_client, proc.pid)
                 lats.extend(lat)
 
-            cpu0, t0 = _cpu_s(proc.pid), time.perf_counter()
+            cpu0, own0, t0 = _cpu_s(proc.pid), time.process_time(), time.perf_counter()
             async with anyio.create_task_group() as tg:
                 for _ in range(clients):
                     tg.start_soon(one)
-            return time.perf_counter() - t0, _cpu_s(proc.pid) - cpu0
+            return time.perf_counter() - t0, _cpu_s(proc.pid) - cpu0, time.process_time() - own0
 
-        wall, cpu = anyio.run(run_all)  # includes each client's connect and warm-up
-        return _row(kind, "http", clients, lats, per_client * clients, wall, cpu)
+        wall, cpu, own = anyio.run(run_all)  # includes each client's connect and warm-up
+        return _row(kind, "http", mode, clients, lats, per_client * clients, wall, cpu, own)
     finally:
         proc.terminate()
         proc.wait()
 
 
 NOTES = """
-Reading the table: client and server share the machine's CPUs, and a sequential client waits for each
-answer, so calls/s is bounded by client + server work per call (the official client costs about as much CPU
-per call as the server). Wall-clock rates move with other load on the machine; compare rows of one run, and
-use *server CPU ms/call* (user+system time of the server process divided by calls) as the load-insensitive
-measure of what the server itself costs. `x8` rows run eight clients in the benchmark process, so on a
-2-CPU machine they measure client contention more than server capacity.
+How to read it. A sequential client waits for each answer, so its calls/s is bounded by client CPU + server
+CPU + the two processes waking each other per call; client and server share the machine's 2 CPUs with
+whatever else runs. Wall-clock rates move a lot with other load (rows are interleaved over several rounds
+and each keeps its best round); *server CPU ms/call* (user+system time of the server process divided by the
+calls) and *client CPU ms/call* (the benchmark process) are the load-insensitive measures. `x8` rows run
+eight clients in the benchmark process, so on a 2-CPU machine they measure client contention more than
+server capacity; their client CPU is the sum over the eight.
+
+What decides the numbers (profiled with cProfile on both sides):
+
+* **stdio transport.** The SDK's `stdio_server` reads and writes through `anyio.wrap_file`, i.e. a worker-thread
+  round trip for every line read, every write and every flush (three per call). That was about half the
+  bare server's CPU per call. `pworlds serve` uses its own transport (`pworlds.serve.stdio`: pipes
+  registered with the event loop, same fd diversion and framing) plus uvloop when installed; the
+  "bare SDK (lowlevel), pworlds transport" rows show the same trivial server on it.
+* **protocol mode.** `auto` (2026-07-28) costs the server more per call than `legacy`: each request carries
+  its `_meta` envelope (protocol version, client info, capabilities), which the SDK validates into a fresh
+  per-request connection, and every result gets a `serverInfo` stamp. The client also pays for stamping.
+* **OpenTelemetry.** The SDK wraps every request in a span middleware even with no tracer provider
+  configured; pworlds drops it then (`WorldServer.build(tracing=None)` keeps it when a provider exists).
+* **HTTP.** The official client (httpx) costs 2-3 ms CPU per call, about twice the server, so it is the
+  ceiling for one client. On the server side uvicorn picks httptools and uvloop when they are installed
+  (both servers in this table get them); with h11 and the stock asyncio loop the server cost ~1.8 ms/call.
+* **What is left in pworlds itself** is small: a counter step, the episode lookup and building the result
+  are about 0.1 ms of a call; the rest is the SDK's JSON-RPC dispatch, request/result validation and the
+  transport.
 """
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
     head = (
-        "| server | transport | clients | calls/s | p50 ms | p99 ms | server CPU ms/call |\n"
-        "|---|---|---:|---:|---:|---:|---:|\n"
+        "| server | transport | mode | clients | calls/s | p50 ms | p99 ms | server CPU ms/call "
+        "| client CPU ms/call |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n"
     )
     body = "".join(
-        f"| {r['server']} | {r['transport']} | {r['clients']} | {r['calls/s']:.0f} | {r['p50 ms']:.2f} "
-        f"| {r['p99 ms']:.2f} | {r['server CPU ms/call']:.2f} |\n"
+        f"| {r['server']} | {r['transport']} | {r['mode']} | {r['clients']} | {r['calls/s']:.0f} "
+        f"| {r['p50 ms']:.2f} | {r['p99 ms']:.2f} | {r['server CPU ms/call']:.2f} "
+        f"| {r['client CPU ms/call']:.2f} |\n"
         for r in rows
     )
     return head + body
+
+
+MODES = ("auto", "legacy")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--bare", choices=["lowlevel", "mcpserver"])
+    parser.add_argument("--bare", choices=["lowlevel", "lowlevel-fast", "mcpserver"])
     parser.add_argument("--transport", default="stdio")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/perf/mcp.md alone")
     args = parser.parse_args()
     if args.bare:
         run_bare(args.bare, args.transport, args.port)
         return
 
     plan: list[tuple[str, Callable[[], dict[str, Any]]]] = []
-    for kind in ("lowlevel", "mcpserver", "pworlds"):
-        plan.append((f"stdio {kind}", lambda k=kind: bench_stdio(k, args.calls)))
-    for kind in ("lowlevel", "pworlds"):
-        plan.append((f"http {kind}", lambda k=kind: bench_http(k, args.calls, 1)))
-        plan.append((f"http {kind} x8", lambda k=kind: bench_http(k, args.calls, 8)))
+    for mode in MODES:
+        for kind in ("lowlevel", "mcpserver", "lowlevel-fast", "pworlds"):
+            plan.append((f"stdio {kind} {mode}", lambda k=kind, m=mode: bench_stdio(k, m, args.calls)))
+    for mode in MODES:
+        for kind in ("lowlevel", "pworlds"):
+            plan.append((f"http {kind} {mode}", lambda k=kind, m=mode: bench_http(k, m, args.calls, 1)))
+    for mode in MODES:
+        for kind in ("lowlevel", "pworlds"):
+            plan.append((f"http {kind} {mode} x8", lambda k=kind, m=mode: bench_http(k, m, args.calls, 8)))
     # The machine is shared: interleave the configurations over several rounds and keep each one's best
     # round, so a burst of someone else's load does not land on one side of a comparison only.
     best: dict[str, dict[str, Any]] = {}
@@ -273,34 +336,43 @@ def main() -> None:
             if label not in best or row["calls/s"] > best[label]["calls/s"]:
                 best[label] = row
     rows = [best[label] for label, _ in plan]
-    for row in rows:
-        row["server"] = {"lowlevel": "bare SDK (lowlevel Server)", "mcpserver": "bare SDK (MCPServer)"}.get(
-            row["server"], "pworlds serve counter"
-        )
 
-    def rate(server: str, transport: str, clients: int) -> float:
+    def rate(kind: str, transport: str, mode: str) -> float:
         return next(
             r["calls/s"]
             for r in rows
-            if r["server"].startswith(server) and r["transport"] == transport and r["clients"] == clients
+            if r["kind"] == kind and r["transport"] == transport and r["mode"] == mode and r["clients"] == 1
         )
 
-    ratio_stdio = rate("pworlds", "stdio", 1) / rate("bare SDK (lowlevel", "stdio", 1)
-    ratio_http = rate("pworlds", "http", 1) / rate("bare SDK (lowlevel", "http", 1)
+    ratios = "; ".join(
+        f"{mode}: stdio {rate('pworlds', 'stdio', mode) / rate('lowlevel', 'stdio', mode):.0%}, "
+        f"HTTP {rate('pworlds', 'http', mode) / rate('lowlevel', 'http', mode):.0%}"
+        for mode in MODES
+    )
     text = (
         "# MCP server performance (`benchmarks/bench_mcp.py`)\n\n"
         f"{args.calls} tool calls per row after 50 warm-up calls, best of {args.rounds} interleaved rounds "
-        f"(load average at the end: {_load()}); official `mcp` client "
-        f'({_mcp_version()}), default `mode="auto"` (2026-07-28 protocol); server in its own process; '
-        f"{platform.python_implementation()} {platform.python_version()}, {_cpus()} CPUs. "
-        "HTTP servers use `json_response=True`; `x8` = 8 clients in one process, each on its own episode.\n\n"
+        f"(load average at the end: {_load()}); official `mcp` client ({_mcp_version()}) in the row's "
+        "protocol mode (`auto` = the client default, stateless 2026-07-28; `legacy` = initialize handshake); "
+        f"server in its own process; {platform.python_implementation()} {platform.python_version()}, "
+        f"{_cpus()} CPUs; {_extras()}. HTTP servers use `json_response=True`; `x8` = 8 clients in one "
+        "process, each on its own episode.\n\n"
         + _table(rows)
-        + f"\npworlds / bare lowlevel SDK: stdio {ratio_stdio:.0%}, HTTP (1 client) {ratio_http:.0%}.\n"
+        + f"\npworlds / bare lowlevel SDK (1 client) — {ratios}.\n"
         + NOTES
     )
     print(text)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
+    if not args.no_write:
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_text(text)
+
+
+def _extras() -> str:
+    """Which optional speed-ups are installed (uvicorn and pworlds pick them up on their own)."""
+    from importlib.util import find_spec
+
+    found = [name for name in ("uvloop", "httptools") if find_spec(name) is not None]
+    return ("with " + " and ".join(found)) if found else "without uvloop/httptools"
 
 
 def _mcp_version() -> str:
