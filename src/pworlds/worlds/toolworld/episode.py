@@ -35,7 +35,9 @@ from pworlds.worlds.toolworld.guard import (
 )
 
 _MOD = 1 << 256
-_ENCODE = json.JSONEncoder(separators=(",", ":")).encode
+_ENCODE = json.JSONEncoder(separators=(",", ":"), default=bytes.hex).encode
+"""Rows hold only None/int/float/str/bytes; the C encoder calls ``default`` for bytes alone (hex)."""
+_PLAIN = frozenset({type(None), bool, int, float, str})
 Authorizer = Callable[[int, Any, Any, Any, Any], int]
 
 
@@ -144,7 +146,8 @@ def install_triggers(conn: sqlite3.Connection, tables: list[TableInfo] | tuple[T
     """Per table, three one-line triggers that report ``(table, key, fetch)`` to ``_pw_log``.
 
     BEFORE UPDATE/DELETE triggers ask the runtime to read the row while it still holds its old values;
-    AFTER INSERT marks the key as new. No column lists: the triggers stay tiny, because every episode
+    AFTER INSERT marks the key as new (an UPDATE reports its new key only when the key changes: one
+    Python callback per updated row). No column lists: the triggers stay tiny, because every episode
     connection parses them (time at the first statement, and schema memory).
     """
     fn = LOG_FUNCTION
@@ -158,7 +161,8 @@ def install_triggers(conn: sqlite3.Connection, tables: list[TableInfo] | tuple[T
             CREATE TRIGGER {quote(TRIGGER_PREFIX + "d_" + t.name)} BEFORE DELETE ON {q}
               BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, 1); END;
             CREATE TRIGGER {quote(TRIGGER_PREFIX + "u_" + t.name)} BEFORE UPDATE ON {q}
-              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, 1), {fn}({lit}, {t.key_sql("NEW.")}, 1); END;
+              BEGIN SELECT {fn}({lit}, {t.key_sql("OLD.")}, 1), CASE WHEN {t.key_sql("NEW.")} IS NOT
+                {t.key_sql("OLD.")} THEN {fn}({lit}, {t.key_sql("NEW.")}, 1) END; END;
             """
         )
 
@@ -180,8 +184,8 @@ def has_triggers(conn: sqlite3.Connection) -> bool:
 
 
 def encode_row(values: tuple[Any, ...] | list[Any]) -> str:
-    """The canonical text of a row (what the content hash is taken over)."""
-    return _ENCODE([v.hex() if isinstance(v, bytes) else v for v in values])
+    """The canonical text of a row (what the content hash is taken over): a JSON array, blobs as hex."""
+    return _ENCODE(values)
 
 
 def row_hash(table: str, encoded: str) -> int:
@@ -252,7 +256,17 @@ def open_image(data: bytes, *, authorizer: Authorizer | None = None) -> sqlite3.
 
 def to_json_value(value: Any) -> Any:
     """Tool results as plain JSON values (rows become dicts); raise TypeError for anything else."""
-    if value is None or isinstance(value, bool | int | float | str):
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:  # the common result (a row as a dict): exact types first, no isinstance chain
+        return {
+            (k if type(k) is str else str(k)): (v if type(v) in _PLAIN else to_json_value(v))
+            for k, v in value.items()
+        }
+    if kind is list:
+        return [v if type(v) in _PLAIN else to_json_value(v) for v in value]
+    if isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, sqlite3.Row):
         return {k: to_json_value(value[k]) for k in value.keys()}  # noqa: SIM118
@@ -287,6 +301,8 @@ class Episode:
         self.conn = open_image(image.data if data is None else data)
         self._authorizer = authorizer
         self._bypass = False
+        self._fetch_old = True
+        """False while ``rewind`` restores rows: it only needs the keys the restore touched."""
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
         """Each row changed since the image, with its image value; None when not started from the image."""
@@ -318,7 +334,7 @@ class Episode:
         entry = (table, key)
         if entry in self._log:
             return
-        if not fetch:
+        if not fetch or not self._fetch_old:
             self._log[entry] = None
             return
         info = self._tables[table]
@@ -356,23 +372,19 @@ class Episode:
         """Bring the DB back to the image by restoring only the rows changed since it (a fast reset).
 
         The connection, its parsed schema and its statement cache survive, so a reset costs
-        O(changed rows) instead of a fresh connection that must parse the schema again. The restore runs
-        as an ordinary call (same diff and hash machinery) and is accepted only if the content hash comes
-        back to the image's; otherwise (or if the episode did not start from the image) returns False and
-        the caller opens a fresh episode. Envs with their own triggers are never rewound.
+        O(changed rows) instead of a fresh connection that must parse the schema again. Update-only
+        episodes take ``_rewind_updates``; others restore rows by delete + insert as an ordinary call
+        (same diff and hash machinery), accepted only if the content hash comes back to the image's.
+        Otherwise (or if the episode did not start from the image) returns False and the caller opens a
+        fresh episode. Envs with their own triggers are never rewound.
         """
         if self._touched is None or not self.image.rewindable:
             return False
         if not self._touched and self.hash == self.image.initial_hash:
             return True
         touched, tables, image = self._touched, self._tables, self.image
-
-        def restore_updated(conn: sqlite3.Connection) -> None:
-            """Fast path: every touched row still exists and existed in the image — UPDATE it back."""
-            for (table, key), old in touched.items():
-                info = tables[table]
-                if old is None or conn.execute(info.update_sql, info.update_params(key, old)).rowcount != 1:
-                    raise LookupError("not an update-only episode")
+        if self._rewind_updates():
+            return True
 
         def restore_any(conn: sqlite3.Connection) -> None:
             for (table, key), _old in touched.items():
@@ -389,21 +401,56 @@ class Episode:
         # The runtime's own statements skip the authorizer through a flag: set_authorizer() and flag
         # PRAGMAs would expire every prepared statement of the connection.
         self._bypass = True
+        # inserts/deletes to undo: no FK cascades or ordering checks while rows go back
+        self.conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            outcome = self.call(restore_updated, {}, None)
-            if not outcome.ok:
-                # inserts/deletes to undo: no FK cascades or ordering checks while rows go back
-                self.conn.execute("PRAGMA foreign_keys = OFF")
-                try:
-                    outcome = self.call(restore_any, {}, None)
-                finally:
-                    self.conn.execute("PRAGMA foreign_keys = ON")
+            outcome = self.call(restore_any, {}, None)
         finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
             self._bypass = False
         if not outcome.ok or self.hash != self.image.initial_hash:
             return False
         self._touched = {}
         return True
+
+    def _rewind_updates(self) -> bool:
+        """The common rewind: every changed row existed in the image and still exists — UPDATE it back.
+
+        Cheaper than a diffed call: the triggers only report keys (no row reads, no row hashes). The
+        result is the image exactly, so the content hash is set to the image's, when (1) every UPDATE hit
+        its row, setting all writable columns to the image values (generated columns follow), and (2)
+        the rows the restore changed — FK actions included, as the triggers see them — are all among the
+        touched rows; rows never touched still hold their image values. Otherwise the savepoint is rolled
+        back and the caller takes the general path (delete + insert, verified by the content hash).
+        """
+        assert self._touched is not None
+        touched, tables, conn = self._touched, self._tables, self.conn
+        if any(old is None for old in touched.values()):
+            return False
+        self._log.clear()
+        self._bypass, self._fetch_old = True, False
+        ok = False
+        conn.execute(self._begin)
+        try:
+            for (table, key), old in touched.items():
+                info = tables[table]
+                if conn.execute(info.update_sql, info.update_params(key, old)).rowcount != 1:
+                    break
+            else:
+                ok = self._log.keys() <= touched.keys()
+            if ok:
+                conn.execute(self._commit)
+        except sqlite3.Error:
+            ok = False
+        finally:
+            if not ok:
+                self._abort()
+            self._bypass, self._fetch_old = False, True
+            self._log.clear()
+        if ok:
+            self.hash = self.image.initial_hash
+            self._touched = {}
+        return ok
 
     def _abort(self) -> None:
         try:
@@ -419,18 +466,17 @@ class Episode:
         Reading the current row (instead of trusting logged new values) keeps the diff right even when
         part of the call was rolled back to a nested savepoint (AWM apps do that).
         """
-        cur = self.conn.cursor()
-        cur.row_factory = None
+        cur = self._reader
         diff: dict[str, dict[str, list[Any]]] = {}
         delta = 0
+        tables = self._tables
         for (tbl, key), old in self._log.items():
-            table = self._tables.get(tbl)
+            table = tables.get(tbl)
             if table is None:
                 continue
-            params = (key,) if table.rowid else tuple(json.loads(key))
-            new = cur.execute(table.fetch_sql, params).fetchone()
-            before = None if old is None else encode_row(old)
-            after = None if new is None else encode_row(new)
+            new = cur.execute(table.fetch_sql, (key,) if table.rowid else json.loads(key)).fetchone()
+            before = None if old is None else _ENCODE(old)
+            after = None if new is None else _ENCODE(new)
             if before == after:
                 continue
             entry = diff.setdefault(tbl, {"inserted": [], "updated": [], "deleted": []})
@@ -461,7 +507,10 @@ class Episode:
 
 
 def _row_dict(columns: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
-    return {c: (v.hex() if isinstance(v, bytes) else v) for c, v in zip(columns, values, strict=False)}
+    row = dict(zip(columns, values, strict=False))
+    if bytes in map(type, values):
+        return {c: (v.hex() if type(v) is bytes else v) for c, v in row.items()}
+    return row
 
 
 def _describe(exc: BaseException) -> str:

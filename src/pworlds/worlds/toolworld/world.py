@@ -17,7 +17,10 @@ step budget (``max_steps``) reached         the step's own reward; truncated
 State: ``{"env", "db_hash", "calls", "answer", "verdict"}``. ``db_hash`` is a content hash of every row
 (updated incrementally from each call's diff), so ``state_hash`` changes exactly when the data does and
 replay compares database contents. ``calls`` (the applied tool calls) rebuild the DB on restore when no
-``db.sqlite`` with that hash is attached.
+``db.sqlite`` with that hash is attached. ``calls`` is the canonical JSON text of the list of calls, not
+the list: ``state_hash`` runs on every step (task folders, replay, MCP, the checker), and one string,
+extended by one call per step, costs a fraction of re-encoding a growing list of dicts. ``restore`` also
+accepts a plain list (older state files).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
+from psignal.hashing import canonical_json
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
 from pworlds.worlds.toolworld.episode import (
@@ -98,6 +102,9 @@ class ToolWorld(World):
             self.deterministic = False  # type: ignore[misc]
         self.episode: Episode | None = None
         self.calls: list[Action] = []
+        self._calls_text: list[str] = []
+        """canonical_json of each call in ``calls`` (joined into the state's ``calls`` string)."""
+        self._calls_joined: str | None = "[]"
         self.trajectory: list[dict[str, Any]] = []
         self.answer: str | None = None
         self.verdict: Verdict | None = None
@@ -127,9 +134,20 @@ class ToolWorld(World):
     def _reset(self) -> Observation:
         if self.episode is None or not self.episode.rewind():
             self._new_episode()
-        self.calls, self.trajectory = [], []
+        self._set_calls([])
+        self.trajectory = []
         self.answer, self.verdict = None, None
         return self.observe()
+
+    def _set_calls(self, calls: list[Action]) -> None:
+        self.calls = calls
+        self._calls_text = [canonical_json(c) for c in calls]
+        self._calls_joined = None
+
+    def _add_call(self, call: Action) -> None:
+        self.calls.append(call)
+        self._calls_text.append(canonical_json(call))
+        self._calls_joined = None
 
     def observe(self) -> Observation:
         tools = ", ".join(s.name for s in self._specs_list)
@@ -172,10 +190,11 @@ class ToolWorld(World):
         if not outcome.ok:
             self.trajectory.append({"action": action, "error": outcome.error})
             return self.invalid(outcome.error or "the call failed", tool=name, db_diff={})
-        self.calls.append(action)
+        self._add_call(action)
         self.trajectory.append({"action": action, "result": outcome.result, "db_diff": outcome.diff})
         obs = {"text": json.dumps(outcome.result, ensure_ascii=False, default=str), "result": outcome.result}
-        info = {"tool": name, "result": outcome.result, "db_diff": outcome.diff, "db_hash": episode.hash_hex}
+        # the result is in the observation already; the trace event carries it once
+        info = {"tool": name, "db_diff": outcome.diff, "db_hash": episode.hash_hex}
         return StepResult(obs, REWARDS["step"], False, False, True, info)
 
     # ----------------------------------------------------------------- verification
@@ -222,22 +241,31 @@ class ToolWorld(World):
         return {
             "env": self.env.id,
             "db_hash": self._episode().hash_hex,
-            "calls": self.calls,
+            "calls": self._calls_state(),
             "answer": self.answer,
             "verdict": None if self.verdict is None else self.verdict.model_dump(exclude_none=True),
         }
 
+    def _calls_state(self) -> str:
+        if self._calls_joined is None:
+            self._calls_joined = "[" + ",".join(self._calls_text) + "]"
+        return self._calls_joined
+
     def _restore(self, state: Mapping[str, Any]) -> None:
         try:
-            db_hash, calls = str(state["db_hash"]), list(state["calls"])
+            db_hash, calls = str(state["db_hash"]), state["calls"]
+            calls = json.loads(calls) if isinstance(calls, str) else list(calls)
+            if not isinstance(calls, list) or not all(isinstance(c, Mapping) for c in calls):
+                raise TypeError("'calls' is not a list of {name, arguments} objects")
             answer, verdict = state.get("answer"), state.get("verdict")
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise StateError(f"toolworld: malformed state ({exc!r}); expected the dict from state()") from exc
         if state.get("env") not in (None, self.env.id):
             raise StateError(
                 f"toolworld: state is for env {state.get('env')!r}, this world runs {self.env.id!r}"
             )
-        self.calls, self.trajectory = [], []
+        self._set_calls([])
+        self.trajectory = []
         file = self.workdir / DB_FILE if self.workdir is not None else None
         restored = False
         if file is not None and file.is_file():
@@ -249,7 +277,7 @@ class ToolWorld(World):
                 probe.close()
             if restored:
                 self._new_episode(data)
-                self.calls = [dict(c) for c in calls]
+                self._set_calls([dict(c) for c in calls])
                 self.trajectory = [{"action": c} for c in self.calls]
         if not restored:
             episode = self._new_episode()
@@ -262,7 +290,7 @@ class ToolWorld(World):
                     raise StateError(
                         f"toolworld: state call {i} ({call['name']}) failed on replay: {outcome.error}"
                     )
-                self.calls.append(dict(call))
+                self._add_call(dict(call))
                 self.trajectory.append({"action": call, "result": outcome.result, "db_diff": outcome.diff})
             if episode.hash_hex != db_hash:
                 raise StateError(
