@@ -130,3 +130,75 @@ def test_hash_is_order_independent_and_content_based() -> None:
     assert two.hash == IMAGE.initial_hash  # back to the same content, back to the same hash
     one.close()
     two.close()
+
+
+updates = st.one_of(
+    st.builds(lambda i, d: ("UPDATE a SET v = v + ? WHERE id = ?", (d, i)), st.integers(-3, 20), st.integers(1, 4)),
+    st.builds(lambda i, n: ("UPDATE a SET note = ?, blob = ? WHERE id = ?", (n, b"\x01", i)),
+              st.sampled_from([None, "n", "three"]), st.integers(1, 3)),
+    st.builds(lambda i, j: ("UPDATE a SET id = ? WHERE id = ?", (j, i)), st.integers(1, 3), st.integers(1, 5)),
+    st.builds(lambda x, w: ("UPDATE b SET w = ? WHERE x = ?", (w, x)), st.sampled_from("pq"),
+              st.sampled_from([0.5, 1, 1.0, 7.25, None])),
+    st.builds(lambda lab, new: ("UPDATE c SET label = ? WHERE label = ?", (new, lab)),
+              st.sampled_from(["c1", "c3", "t"]), st.sampled_from(["c1", "c3", "t"])),
+    st.builds(lambda n: ("UPDATE d SET n = ? WHERE name = 'x'", (n,)), st.sampled_from([1, 1.0, 3, "1"])),
+)  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(updates, min_size=1, max_size=3), min_size=1, max_size=6))
+def test_rewind_of_update_only_episodes_restores_the_image(batches: list[list[tuple[str, tuple]]]) -> None:
+    """Updates only (key changes, swapped UNIQUE values, 1 vs 1.0, FK cascades): the rewind is exact."""
+    episode = Episode(IMAGE)
+    try:
+        for batch in batches:
+
+            def run(conn: sqlite3.Connection, batch: list[tuple[str, tuple]] = batch) -> None:
+                for sql, params in batch:
+                    conn.execute(sql, params)
+
+            episode.call(run, {}, 5.0)
+        assert episode.rewind()
+        assert _rows(episode.conn) == _initial_rows()
+        assert [tuple(r) for r in episode.conn.execute("SELECT typeof(n) FROM d ORDER BY rowid")] == [
+            ("integer",),
+            ("integer",),
+        ]
+        assert episode.hash == IMAGE.initial_hash == content_hash(episode.conn, IMAGE.tables)
+        assert episode.call(_sql("UPDATE a SET v = 5 WHERE id = 1"), {}, None).diff["a"]["updated"]
+    finally:
+        episode.close()
+
+
+def test_update_only_rewind_writes_rows_back_without_the_general_path() -> None:
+    episode = Episode(IMAGE)
+    assert episode.call(_sql("UPDATE a SET v = 7 WHERE id = 1", "UPDATE d SET n = 9"), {}, None).ok
+    assert episode._rewind_updates()  # the fast path took it (no delete + insert)
+    assert episode.hash == IMAGE.initial_hash == content_hash(episode.conn, IMAGE.tables)
+    assert _rows(episode.conn) == _initial_rows()
+    episode.close()
+
+
+def test_update_only_rewind_falls_back_when_restoring_order_conflicts() -> None:
+    """Swapped UNIQUE labels cannot be written back row by row; the general path still rewinds."""
+    episode = Episode(IMAGE)
+    swap = _sql(
+        "UPDATE c SET label = 'tmp' WHERE label = 'c1'",
+        "UPDATE c SET label = 'c1' WHERE label = 'c3'",
+        "UPDATE c SET label = 'c3' WHERE label = 'tmp'",
+    )
+    assert episode.call(swap, {}, None).ok
+    assert not episode._rewind_updates()
+    assert _rows(episode.conn)["c"] != _initial_rows()["c"]  # the failed fast path changed nothing
+    assert episode.rewind()
+    assert _rows(episode.conn) == _initial_rows()
+    assert episode.hash == IMAGE.initial_hash == content_hash(episode.conn, IMAGE.tables)
+    episode.close()
+
+
+def test_changed_columns_sees_storage_type_changes_and_skips_generated_columns() -> None:
+    d = next(t for t in IMAGE.tables if t.name == "d")
+    assert d.changed_columns(("x", 1, 2), ("x", 1, 2)) == ()
+    assert d.changed_columns(("x", 1.0, 2), ("x", 1, 2)) == (1,)  # equal in Python, not in the content hash
+    assert d.changed_columns(("x", 1, 2), ("x", 1, 4)) == ()  # 'twice' is generated: never written
+    assert d.update_sql((1,)) == 'UPDATE "d" SET "n" = ? WHERE rowid = ?'

@@ -181,3 +181,40 @@ def test_restore_from_attached_db_file(tmp_path: Path) -> None:
     world.restore(expected)
     assert world.state() == expected
     world.close()
+
+
+def test_state_keeps_calls_as_canonical_json_text_and_restores_either_form(world: ToolWorld) -> None:
+    world.reset(task="cancel_pending_order")
+    world.step({"name": "stock_of", "arguments": {"product_name": "Mug"}})
+    world.step({"name": "cancel_order", "arguments": {"order_id": 102, "reason": "r"}})
+    state = world.state()
+    calls = state["world"]["calls"]
+    assert isinstance(calls, str)  # one string: state_hash per step does not re-encode a growing list
+    assert json.loads(calls) == world.calls and [c["name"] for c in world.calls] == [
+        "stock_of",
+        "cancel_order",
+    ]
+    as_list = json.loads(json.dumps(state))
+    as_list["world"]["calls"] = json.loads(calls)  # the older form: a list of calls
+    for form in (state, as_list):
+        fresh = ToolWorld({"env": str(MINI_SHOP)})
+        fresh.restore(form)
+        assert fresh.state() == state
+        fresh.close()
+
+
+@pytest.mark.parametrize("calls", ["not json", '{"name": "x"}', "[1, 2]", 7])
+def test_restore_rejects_malformed_calls(world: ToolWorld, calls: object) -> None:
+    world.reset(task="mug_stock")
+    state = world.state()
+    state["world"]["calls"] = calls
+    with pytest.raises(StateError, match="malformed state"):
+        world.restore(state)
+
+
+def test_step_info_has_the_diff_and_hash_and_the_result_once(world: ToolWorld) -> None:
+    world.reset(task="cancel_pending_order")
+    result = world.step({"name": "cancel_order", "arguments": {"order_id": 102, "reason": "r"}})
+    assert set(result.info) == {"tool", "db_diff", "db_hash"}
+    assert result.observation["result"] is not None
+    assert result.info["db_hash"] == world.state()["world"]["db_hash"]

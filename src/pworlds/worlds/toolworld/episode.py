@@ -91,15 +91,34 @@ class TableInfo:
         return f"INSERT INTO {quote(self.name)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
     @cached_property
-    def update_sql(self) -> str:
-        """UPDATE of every writable column of one row, by key."""
-        flags = self.generated or [False] * len(self.columns)
-        sets = ", ".join(f"{quote(c)} = ?" for c, g in zip(self.columns, flags, strict=True) if not g)
-        return f"UPDATE {quote(self.name)} SET {sets}" + self.fetch_sql[self.fetch_sql.index(" WHERE ") :]
+    def _update_sql(self) -> dict[tuple[int, ...], str]:
+        return {}
 
-    def update_params(self, key: Any, row: tuple[Any, ...]) -> tuple[Any, ...]:
-        values = tuple(v for v, g in zip(row, self.generated or [False] * len(row), strict=True) if not g)
-        return (*values, key) if self.rowid else (*values, *json.loads(key))
+    def update_sql(self, changed: tuple[int, ...]) -> str:
+        """UPDATE of the given columns (indexes into ``columns``) of one row, by key.
+
+        Only the columns that differ: unchanged indexed, key or FK columns then cost no index or
+        foreign-key work. Cached per column set (a handful per table in practice).
+        """
+        sql = self._update_sql.get(changed)
+        if sql is None:
+            sets = ", ".join(f"{quote(self.columns[i])} = ?" for i in changed)
+            sql = f"UPDATE {quote(self.name)} SET {sets}" + self.fetch_sql[self.fetch_sql.index(" WHERE ") :]
+            self._update_sql[changed] = sql
+        return sql
+
+    @cached_property
+    def writable(self) -> tuple[int, ...]:
+        """Indexes of the columns an UPDATE can set (all but generated ones)."""
+        return tuple(i for i in range(len(self.columns)) if not (self.generated and self.generated[i]))
+
+    def changed_columns(self, current: tuple[Any, ...], target: tuple[Any, ...]) -> tuple[int, ...]:
+        """Writable columns whose value (or storage type) differs between two rows of this table."""
+        return tuple(
+            i
+            for i in self.writable
+            if (a := current[i]) != (b := target[i]) or type(a) is not type(b)  # 1 vs 1.0 differ
+        )
 
     def restore_params(self, key: Any, row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = tuple(v for v, g in zip(row, self.generated or [False] * len(row), strict=True) if not g)
@@ -416,15 +435,16 @@ class Episode:
     def _rewind_updates(self) -> bool:
         """The common rewind: every changed row existed in the image and still exists — UPDATE it back.
 
-        Cheaper than a diffed call: the triggers only report keys (no row reads, no row hashes). The
-        result is the image exactly, so the content hash is set to the image's, when (1) every UPDATE hit
-        its row, setting all writable columns to the image values (generated columns follow), and (2)
+        Cheaper than a diffed call: each touched row is read once and only its differing columns are
+        written; the triggers only report keys (no row hashes). The result is the image exactly, so the
+        content hash is set to the image's, when (1) every touched row exists and afterwards holds the
+        image values in all writable columns (generated columns follow), and (2)
         the rows the restore changed — FK actions included, as the triggers see them — are all among the
         touched rows; rows never touched still hold their image values. Otherwise the savepoint is rolled
         back and the caller takes the general path (delete + insert, verified by the content hash).
         """
         assert self._touched is not None
-        touched, tables, conn = self._touched, self._tables, self.conn
+        touched, tables, conn, reader = self._touched, self._tables, self.conn, self._reader
         if any(old is None for old in touched.values()):
             return False
         self._log.clear()
@@ -434,7 +454,15 @@ class Episode:
         try:
             for (table, key), old in touched.items():
                 info = tables[table]
-                if conn.execute(info.update_sql, info.update_params(key, old)).rowcount != 1:
+                params = (key,) if info.rowid else tuple(json.loads(key))
+                current = reader.execute(info.fetch_sql, params).fetchone()
+                if current is None:
+                    break
+                changed = info.changed_columns(current, old)
+                if not changed:
+                    continue
+                sql, values = info.update_sql(changed), tuple(old[i] for i in changed)
+                if conn.execute(sql, values + params).rowcount != 1:
                     break
             else:
                 ok = self._log.keys() <= touched.keys()
