@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,3 +203,41 @@ def test_changed_columns_sees_storage_type_changes_and_skips_generated_columns()
     assert d.changed_columns(("x", 1.0, 2), ("x", 1, 2)) == (1,)  # equal in Python, not in the content hash
     assert d.changed_columns(("x", 1, 2), ("x", 1, 4)) == ()  # 'twice' is generated: never written
     assert d.update_sql((1,)) == 'UPDATE "d" SET "n" = ? WHERE rowid = ?'
+
+
+def test_closed_episodes_lend_their_rewound_connection_to_the_next_episode() -> None:
+    from pworlds.worlds.toolworld.episode import POOL_SIZE, EnvImage
+
+    image = EnvImage(IMAGE.data, IMAGE.tables, IMAGE.initial_hash, IMAGE.sequences, IMAGE.rewindable)
+    first = Episode(image)
+    conn = first.conn
+    assert first.call(
+        _sql("INSERT INTO c (a_id, label) VALUES (2, 'new')", "UPDATE a SET v = 9"), {}, None
+    ).ok
+    first.close()
+    assert image.pool == [conn]
+    with pytest.raises(sqlite3.ProgrammingError):
+        first.conn.execute("SELECT 1")  # the closed handle cannot reach the pooled connection
+    second = Episode(image)
+    assert second.conn is conn and not image.pool
+    assert _rows(second.conn) == _initial_rows()
+    assert [tuple(r) for r in second.conn.execute("SELECT name, seq FROM sqlite_sequence")] == [("c", 2)]
+    assert second.hash == image.initial_hash == content_hash(second.conn, image.tables)
+    # the new owner's hooks are in place: diffs, the authorizer, the log function only from triggers
+    assert second.call(_sql("UPDATE a SET v = 4 WHERE id = 1"), {}, None).diff["a"]["updated"]
+    assert "forbidden" in (second.call(_sql("DROP TABLE d"), {}, None).error or "")
+    assert not second.call(_sql("SELECT _pw_log('a', 1, 1)"), {}, None).ok
+    episodes = [Episode(image) for _ in range(POOL_SIZE + 2)]
+    for e in [second, *episodes]:
+        e.close()
+    assert len(image.pool) == POOL_SIZE
+
+
+def test_trusted_and_restored_episodes_are_not_pooled() -> None:
+    from pworlds.worlds.toolworld.episode import EnvImage
+    from pworlds.worlds.toolworld.guard import trusted_authorizer
+
+    image = EnvImage(IMAGE.data, IMAGE.tables, IMAGE.initial_hash, IMAGE.sequences, IMAGE.rewindable)
+    Episode(image, authorizer=trusted_authorizer).close()
+    Episode(image, data=IMAGE.data).close()
+    assert image.pool == []

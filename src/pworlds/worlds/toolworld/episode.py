@@ -35,6 +35,10 @@ from pworlds.worlds.toolworld.guard import (
 )
 
 _MOD = 1 << 256
+POOL_SIZE = 4
+"""Rewound connections kept per image for new episodes (each ≈ the image size plus a small cache)."""
+_CLOSED = sqlite3.connect(":memory:")
+_CLOSED.close()  # what a closed episode points at: any use raises "Cannot operate on a closed database"
 _ENCODE = json.JSONEncoder(separators=(",", ":"), default=bytes.hex).encode
 """Rows hold only None/int/float/str/bytes; the C encoder calls ``default`` for bytes alone (hex)."""
 _PLAIN = frozenset({type(None), bool, int, float, str})
@@ -233,6 +237,9 @@ class EnvImage:
     """Initial ``sqlite_sequence`` rows (AUTOINCREMENT counters), None when there is no such table."""
     rewindable: bool = True
     """False when the env has its own triggers (they would fire while ``Episode.rewind`` restores rows)."""
+    pool: list[sqlite3.Connection] = field(default_factory=list, compare=False, repr=False)
+    """Connections of closed episodes, rewound to the image with their schema already parsed (see
+    ``Episode.close``); a new episode takes one instead of paying SQLite's schema parse again."""
 
     @property
     def columns(self) -> dict[str, tuple[str, ...]]:
@@ -317,7 +324,13 @@ class Episode:
         self, image: EnvImage, *, data: bytes | None = None, authorizer: Authorizer = tool_authorizer
     ) -> None:
         self.image = image
-        self.conn = open_image(image.data if data is None else data)
+        conn = None
+        if data is None and authorizer is tool_authorizer:
+            try:
+                conn = image.pool.pop()
+            except IndexError:
+                pass
+        self.conn = conn if conn is not None else open_image(image.data if data is None else data)
         self._authorizer = authorizer
         self._bypass = False
         self._fetch_old = True
@@ -428,6 +441,7 @@ class Episode:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self._bypass = False
         if not outcome.ok or self.hash != self.image.initial_hash:
+            self._touched = None  # not rewindable: do not pay for a second try (e.g. in close())
             return False
         self._touched = {}
         return True
@@ -531,7 +545,31 @@ class Episode:
         return open_image(self.conn.serialize(), authorizer=readonly_authorizer)
 
     def close(self) -> None:
-        self.conn.close()
+        """Release the connection: rewound into the image's pool when possible, else closed.
+
+        Only episodes that started from the image under the tool authorizer are pooled (trusted AWM
+        apps may change the schema); the rewind guarantees the pooled DB is the image exactly. The
+        callbacks are re-registered by the next owner. Afterwards this object must not be used.
+        """
+        conn, self.conn = self.conn, _CLOSED
+        if conn is _CLOSED:
+            return
+        pooled = False
+        if (
+            self._touched is not None
+            and self._authorizer is tool_authorizer
+            and len(self.image.pool) < POOL_SIZE
+        ):
+            self.conn = conn
+            try:
+                pooled = not conn.in_transaction and self.rewind()
+            except sqlite3.Error:
+                pooled = False
+            self.conn = _CLOSED
+        if pooled:
+            self.image.pool.append(conn)
+        else:
+            conn.close()
 
 
 def _row_dict(columns: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
