@@ -241,3 +241,23 @@ def test_trusted_and_restored_episodes_are_not_pooled() -> None:
     Episode(image, authorizer=trusted_authorizer).close()
     Episode(image, data=IMAGE.data).close()
     assert image.pool == []
+
+
+def test_read_only_calls_share_a_savepoint_without_weakening_rollback() -> None:
+    episode = Episode(IMAGE)
+    read = _sql("SELECT * FROM a", "UPDATE a SET v = 0 WHERE id = 99")  # changes no row
+    assert episode.call(read, {}, None).ok
+    assert episode.conn.in_transaction  # left open: nothing to commit
+    bad = _sql("UPDATE a SET v = 1", "UPDATE a SET v = 99")  # CHECK (v < 50) fails
+    assert not episode.call(bad, {}, None).ok
+    assert _rows(episode.conn) == _initial_rows() and episode.hash == IMAGE.initial_hash
+    assert episode.call(read, {}, None).ok
+    assert episode.call(_sql("UPDATE a SET v = 5 WHERE id = 1"), {}, None).ok
+    assert not episode.conn.in_transaction  # a write commits
+    assert episode.call(read, {}, None).ok
+    copy = sqlite3.connect(":memory:")
+    copy.deserialize(episode.serialize())  # settles the open savepoint first
+    assert not episode.conn.in_transaction
+    assert copy.execute("SELECT v FROM a WHERE id = 1").fetchone() == (5,)
+    assert episode.rewind() and _rows(episode.conn) == _initial_rows()
+    episode.close()

@@ -333,6 +333,10 @@ class Episode:
         self.conn = conn if conn is not None else open_image(image.data if data is None else data)
         self._authorizer = authorizer
         self._bypass = False
+        self._open = False
+        """True while a savepoint opened by a read-only call is still open (see ``call``)."""
+        self._lazy = authorizer is tool_authorizer
+        """Trusted (AWM) apps may change the schema, which ``total_changes`` does not count."""
         self._fetch_old = True
         """False while ``rewind`` restores rows: it only needs the keys the restore touched."""
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
@@ -380,15 +384,28 @@ class Episode:
     def call(
         self, fn: Callable[..., Any], arguments: Mapping[str, Any], timeout_s: float | None
     ) -> CallOutcome:
-        """Run ``fn(conn, **arguments)`` as one transaction; never leaves the DB half-changed."""
+        """Run ``fn(conn, **arguments)`` as one transaction; never leaves the DB half-changed.
+
+        A call that changed no row (``total_changes`` counts every row written, by triggers and FK
+        actions too) leaves its savepoint open for the next call instead of paying RELEASE + SAVEPOINT:
+        the next call starts from the same data either way, and a rollback still returns exactly to
+        the state before it. ``_settle`` releases it before anything reads the DB from outside.
+        """
         conn = self.conn
         self._log.clear()
-        conn.execute(self._begin)
+        if not self._open:
+            conn.execute(self._begin)
+            self._open = True
+        changes = conn.total_changes
         try:
             with time_limit(timeout_s, self.deadline):
                 result = to_json_value(fn(conn, **arguments))
-            diff, delta = self._collect() if self._log else ({}, 0)
-            conn.execute(self._commit)
+            if self._log or not self._lazy or conn.total_changes != changes:
+                diff, delta = self._collect() if self._log else ({}, 0)
+                conn.execute(self._commit)
+                self._open = False
+            else:
+                diff, delta = {}, 0
         except (Exception, CallTimeout) as exc:
             self._abort()
             self._log.clear()
@@ -410,6 +427,7 @@ class Episode:
         Otherwise (or if the episode did not start from the image) returns False and the caller opens a
         fresh episode. Envs with their own triggers are never rewound.
         """
+        self._settle()
         if self._touched is None or not self.image.rewindable:
             return False
         if not self._touched and self.hash == self.image.initial_hash:
@@ -495,12 +513,20 @@ class Episode:
         return ok
 
     def _abort(self) -> None:
+        self._open = False
         try:
             if self.conn.in_transaction:
                 self.conn.execute(self._rollback)
                 self.conn.execute(self._commit)
         except sqlite3.Error:  # pragma: no cover - rollback of a broken transaction
             pass
+
+    def _settle(self) -> None:
+        """Release the savepoint read-only calls left open (it holds no changes)."""
+        if self._open:
+            self._open = False
+            if self.conn.in_transaction:
+                self.conn.execute(self._commit)
 
     def _collect(self) -> tuple[dict[str, dict[str, list[Any]]], int]:
         """Net effect of the call: first old value per row (from the log) vs the row as it is now.
@@ -536,13 +562,14 @@ class Episode:
         return diff, delta
 
     def serialize(self) -> bytes:
+        self._settle()
         return self.conn.serialize()
 
     def snapshot(self) -> sqlite3.Connection:
         """A read-only copy of the current DB (for verifiers), independent of the episode."""
         from pworlds.worlds.toolworld.guard import readonly_authorizer
 
-        return open_image(self.conn.serialize(), authorizer=readonly_authorizer)
+        return open_image(self.serialize(), authorizer=readonly_authorizer)
 
     def close(self) -> None:
         """Release the connection: rewound into the image's pool when possible, else closed.
@@ -562,7 +589,7 @@ class Episode:
         ):
             self.conn = conn
             try:
-                pooled = not conn.in_transaction and self.rewind()
+                pooled = self.rewind() and not conn.in_transaction
             except sqlite3.Error:
                 pooled = False
             self.conn = _CLOSED

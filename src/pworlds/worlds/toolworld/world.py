@@ -36,7 +36,6 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
-from psignal.hashing import canonical_json
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
 from pworlds.worlds.toolworld.episode import (
@@ -50,6 +49,10 @@ from pworlds.worlds.toolworld.guard import readonly_authorizer
 from pworlds.worlds.toolworld.loader import Env, load_env
 from pworlds.worlds.toolworld.tools import FINISH
 from pworlds.worlds.toolworld.verify import Verdict, run_code_verifier
+
+# Built once: json.dumps with options builds a new encoder per call. _CANONICAL = psignal's canonical_json.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_RESULT_TEXT = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 REWARDS = {"step": -0.01, "invalid": -0.05, "pass": 1.0, "fail": 0.0, "verifier_error": 0.0}
 DB_FILE = "db.sqlite"
@@ -141,12 +144,12 @@ class ToolWorld(World):
 
     def _set_calls(self, calls: list[Action]) -> None:
         self.calls = calls
-        self._calls_text = [canonical_json(c) for c in calls]
+        self._calls_text = [_CANONICAL(c) for c in calls]
         self._calls_joined = None
 
     def _add_call(self, call: Action) -> None:
         self.calls.append(call)
-        self._calls_text.append(canonical_json(call))
+        self._calls_text.append(_CANONICAL(call))
         self._calls_joined = None
 
     def observe(self) -> Observation:
@@ -192,7 +195,7 @@ class ToolWorld(World):
             return self.invalid(outcome.error or "the call failed", tool=name, db_diff={})
         self._add_call(action)
         self.trajectory.append({"action": action, "result": outcome.result, "db_diff": outcome.diff})
-        obs = {"text": json.dumps(outcome.result, ensure_ascii=False, default=str), "result": outcome.result}
+        obs = {"text": _RESULT_TEXT(outcome.result), "result": outcome.result}
         # the result is in the observation already; the trace event carries it once
         info = {"tool": name, "db_diff": outcome.diff, "db_hash": episode.hash_hex}
         return StepResult(obs, REWARDS["step"], False, False, True, info)
