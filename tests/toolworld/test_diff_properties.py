@@ -261,3 +261,18 @@ def test_read_only_calls_share_a_savepoint_without_weakening_rollback() -> None:
     assert copy.execute("SELECT v FROM a WHERE id = 1").fetchone() == (5,)
     assert episode.rewind() and _rows(episode.conn) == _initial_rows()
     episode.close()
+
+
+def test_rewind_reads_rows_again_after_a_write_outside_call() -> None:
+    """The rewind reuses the rows the diffs read, unless something wrote behind the episode's back."""
+    episode = Episode(IMAGE)
+    assert episode.call(_sql("UPDATE a SET v = 7 WHERE id = 1"), {}, None).ok
+    episode.conn.execute("UPDATE a SET note = 'behind' WHERE id = 1")  # not through call()
+    assert episode.rewind()
+    assert _rows(episode.conn) == _initial_rows()
+    assert episode.call(_sql("UPDATE a SET v = 8 WHERE id = 1"), {}, None).ok
+    assert not episode.call(_sql("UPDATE a SET v = 9 WHERE id = 1", "UPDATE a SET v = 99"), {}, None).ok
+    assert episode.rewind()  # after a rolled-back call the kept rows are still right
+    assert _rows(episode.conn) == _initial_rows()
+    assert episode.hash == content_hash(episode.conn, IMAGE.tables)
+    episode.close()

@@ -339,6 +339,13 @@ class Episode:
         """Trusted (AWM) apps may change the schema, which ``total_changes`` does not count."""
         self._fetch_old = True
         """False while ``rewind`` restores rows: it only needs the keys the restore touched."""
+        self._news: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
+        """Rows as ``_collect`` read them after the call (their value once the call commits)."""
+        self._latest: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
+        """Current value of touched rows, kept from the diffs so a rewind need not read them again."""
+        self._synced = -1
+        """``conn.total_changes`` after the last call; any other count means a write outside ``call``
+        (then ``_latest`` is not trusted and the rewind reads the rows)."""
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
         """Each row changed since the image, with its image value; None when not started from the image."""
@@ -397,6 +404,8 @@ class Episode:
             conn.execute(self._begin)
             self._open = True
         changes = conn.total_changes
+        if changes != self._synced:  # something wrote outside call(): forget the kept values
+            self._latest.clear()
         try:
             with time_limit(timeout_s, self.deadline):
                 result = to_json_value(fn(conn, **arguments))
@@ -409,10 +418,15 @@ class Episode:
         except (Exception, CallTimeout) as exc:
             self._abort()
             self._log.clear()
+            self._synced = conn.total_changes  # rolled back: what _latest holds is still true
             return CallOutcome(False, error=_describe(exc))
         if self._touched is not None:
             for entry, old in self._log.items():
                 self._touched.setdefault(entry, old)
+            if self._log:
+                self._latest.update(self._news)
+        # _latest was true at the start (or emptied above) and now has this call's rows: in sync
+        self._synced = conn.total_changes
         self._log.clear()
         self.hash = (self.hash + delta) % _MOD
         return CallOutcome(True, result, diff=diff)
@@ -484,10 +498,14 @@ class Episode:
         ok = False
         conn.execute(self._begin)
         try:
-            for (table, key), old in touched.items():
-                info = tables[table]
+            latest = self._latest if self._synced == conn.total_changes else {}
+            for entry, old in touched.items():
+                info = tables[entry[0]]
+                key = entry[1]
                 params = (key,) if info.rowid else tuple(json.loads(key))
-                current = reader.execute(info.fetch_sql, params).fetchone()
+                current = (
+                    latest[entry] if entry in latest else reader.execute(info.fetch_sql, params).fetchone()
+                )
                 if current is None:
                     break
                 changed = info.changed_columns(current, old)
@@ -510,6 +528,8 @@ class Episode:
         if ok:
             self.hash = self.image.initial_hash
             self._touched = {}
+            self._latest.clear()
+            self._synced = conn.total_changes
         return ok
 
     def _abort(self) -> None:
@@ -538,11 +558,15 @@ class Episode:
         diff: dict[str, dict[str, list[Any]]] = {}
         delta = 0
         tables = self._tables
+        news = self._news
+        news.clear()
         for (tbl, key), old in self._log.items():
             table = tables.get(tbl)
             if table is None:
                 continue
-            new = cur.execute(table.fetch_sql, (key,) if table.rowid else json.loads(key)).fetchone()
+            new = news[tbl, key] = cur.execute(
+                table.fetch_sql, (key,) if table.rowid else json.loads(key)
+            ).fetchone()
             before = None if old is None else _ENCODE(old)
             after = None if new is None else _ENCODE(new)
             if before == after:
