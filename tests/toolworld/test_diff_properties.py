@@ -276,3 +276,17 @@ def test_rewind_reads_rows_again_after_a_write_outside_call() -> None:
     assert _rows(episode.conn) == _initial_rows()
     assert episode.hash == content_hash(episode.conn, IMAGE.tables)
     episode.close()
+
+
+def test_diff_before_values_are_read_again_after_a_write_outside_call() -> None:
+    episode = Episode(IMAGE)
+    assert episode.call(_sql("UPDATE a SET v = 7 WHERE id = 1"), {}, None).ok
+    episode.conn.execute("UPDATE a SET v = 8 WHERE id = 1")  # behind the episode's back
+    episode.hash = content_hash(episode.conn, IMAGE.tables)  # (what a restore would recompute)
+    (change,) = episode.call(_sql("UPDATE a SET v = 9 WHERE id = 1"), {}, None).diff["a"]["updated"]
+    assert (change["before"]["v"], change["after"]["v"]) == (8, 9)
+    assert episode.hash == content_hash(episode.conn, IMAGE.tables)
+    (change,) = episode.call(_sql("UPDATE a SET v = 10 WHERE id = 1"), {}, None).diff["a"]["updated"]
+    assert (change["before"]["v"], change["after"]["v"]) == (9, 10)  # from the kept row, still right
+    assert episode.hash == content_hash(episode.conn, IMAGE.tables)
+    episode.close()

@@ -344,6 +344,8 @@ class Episode:
         self._latest: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         """Current value of touched rows, kept from the diffs so a rewind need not read them again."""
         self._synced = -1
+        self._row_hashes: dict[tuple[str, str], int] = {}
+        """(table, encoded row) -> row hash of the rows the last diff wrote (a pure cache)."""
         """``conn.total_changes`` after the last call; any other count means a write outside ``call``
         (then ``_latest`` is not trusted and the rewind reads the rows)."""
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
@@ -379,6 +381,10 @@ class Episode:
             return
         if not fetch or not self._fetch_old:
             self._log[entry] = None
+            return
+        latest = self._latest  # true during a call (emptied at its start if anything wrote outside)
+        if entry in latest:
+            self._log[entry] = latest[entry]
             return
         info = self._tables[table]
         params = (key,) if info.rowid else tuple(json.loads(key))
@@ -560,6 +566,7 @@ class Episode:
         tables = self._tables
         news = self._news
         news.clear()
+        known, hashes = self._row_hashes, {}
         for (tbl, key), old in self._log.items():
             table = tables.get(tbl)
             if table is None:
@@ -574,15 +581,16 @@ class Episode:
             entry = diff.setdefault(tbl, {"inserted": [], "updated": [], "deleted": []})
             cols = table.columns
             if before is not None:
-                delta -= row_hash(tbl, before)
+                delta -= known.get((tbl, before)) or row_hash(tbl, before)
             if after is not None:
-                delta += row_hash(tbl, after)
+                delta += hashes.setdefault((tbl, after), row_hash(tbl, after))
             if old is None:
                 entry["inserted"].append(_row_dict(cols, new))
             elif new is None:
                 entry["deleted"].append(_row_dict(cols, old))
             else:
                 entry["updated"].append({"before": _row_dict(cols, old), "after": _row_dict(cols, new)})
+        self._row_hashes = hashes  # a row written by this call is often the next call's "before"
         return diff, delta
 
     def serialize(self) -> bytes:
