@@ -152,7 +152,11 @@ def bench_inprocess(env_path: Path) -> dict[str, Any]:
         samples.append(time.perf_counter_ns() - t0)
     out["reset_us"] = statistics.median(samples) / 1000
 
-    def rate(action: dict[str, Any], seconds: float = 1.5, with_trace: bool = True) -> float:
+    def rate(action: dict[str, Any], with_trace: bool = True) -> float:
+        """Best of three 1-second windows: on a shared machine the other processes' load only subtracts."""
+        return max(rate_window(action, 1.0, with_trace) for _ in range(3))
+
+    def rate_window(action: dict[str, Any], seconds: float, with_trace: bool) -> float:
         world.reset(task="bump")
         events: list[str] = []
         n, t_end = 0, time.perf_counter() + seconds
@@ -351,7 +355,7 @@ def main() -> None:
         ("new episode from the per-image pool + first statement, + closing the previous episode "
          "(rewind of its 1 changed row into the pool), median", f"{inproc['pooled_first_read_us']:.0f} µs", ""),
         ("seeded image size", f"{inproc['image_kib']:.0f} KiB", ""),
-        ("tool calls/s, read (validation, txn, diff, trace event + state hash)", f"{inproc['read_calls_per_s']:,.0f}", "≥ 10,000"),
+        ("tool calls/s, read (validation, txn, diff, trace event + state hash; best of 3 × 1 s)", f"{inproc['read_calls_per_s']:,.0f}", "≥ 10,000"),
         ("tool calls/s, write (same, 1 row changed → diff + hash update)", f"{inproc['write_calls_per_s']:,.0f}", "≥ 10,000"),
         ("tool calls/s, write, without building trace events", f"{inproc['write_calls_per_s_no_trace']:,.0f}", ""),
         ("1,024 live episodes, 20-table env, after 5 write calls each: RSS added", f"{mem_proc:.0f} MiB",
