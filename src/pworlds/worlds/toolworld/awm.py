@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from psignal.errors import UsageError
+from psignal.errors import UsageError, require_extra
 from pworlds.worlds.toolworld.episode import EnvImage, open_image
 from pworlds.worlds.toolworld.guard import SAVEPOINT_APP
 from pworlds.worlds.toolworld.tools import ToolDef
@@ -398,6 +398,8 @@ def load_awm_runtime(
     """Tools (one per API endpoint) and verifiers of an imported AWM env folder."""
     if image is None:
         raise ValueError("the database image could not be built (see schema.sql/seed.sql problems)")
+    for module in ("fastapi", "sqlalchemy"):  # imported AWM apps are FastAPI + SQLAlchemy programs
+        require_extra(module, "awm")
     app = AWMApp((path / APP_FILE).read_text(encoding="utf-8"), str(path / APP_FILE), image)
     spec = json.loads((path / SPEC_FILE).read_text(encoding="utf-8")) if (path / SPEC_FILE).is_file() else {}
     tools: dict[str, ToolDef] = {}
