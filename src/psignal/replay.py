@@ -111,7 +111,7 @@ def _replay_into(world: World, events: Sequence[Mapping[str, Any]], report: Repl
             result = world.replay_step(event["action"], event.get("info") or {})
             actual_hash = state_hash(world.state())
             report.steps += 1
-            extra = result.info.get("replay") if isinstance(result.info, Mapping) else None
+            extra = result.info.get("replay") if result.info else None
             if extra:
                 report.details.append({"episode": episode, "step": event["i"], **extra})
             if (
