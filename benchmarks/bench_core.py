@@ -102,7 +102,15 @@ def main() -> None:
     try:
         show_dir = scratch / "show"
         TaskDir.create(show_dir, "counter").close()
+        started = time.perf_counter()
+        sum(range(10**7))
+        yardstick_ms = (time.perf_counter() - started) * 1000
         rows = [
+            (
+                "machine yardstick: `sum(range(10**7))` (≈ 100 ms on an idle modern core)",
+                f"{yardstick_ms:.0f} ms",
+                "—",
+            ),
             ("in-memory counter `World.step`", f"{in_memory_steps(n_mem):,.0f} steps/s", "≥ 300,000 steps/s"),
             (
                 "file-backed step, durability=step (fsync trace + state.json each step)",
