@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,16 @@ EVENT_KINDS = ("start", "reset", "step", "end")
 EndReason = Literal["terminated", "truncated", "abandoned"]
 
 
+_second: list[Any] = [None, ""]
+
+
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC time with milliseconds, e.g. ``2026-01-31T12:00:00.123Z`` (the seconds part is cached)."""
+    t = time.time()
+    second = int(t)
+    if second != _second[0]:
+        _second[0], _second[1] = second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{_second[1]}.{int((t - second) * 1000):03d}Z"
 
 
 def episode_event(kind: Literal["start", "reset"], world: World, observation: Mapping[str, Any]) -> dict:
