@@ -76,11 +76,14 @@ def replay_seconds(steps: int, scratch: Path) -> float:
     for _ in range(steps):
         td.step(action)
     td.close()
-    started = time.perf_counter()
-    report = replay_dir(folder)
-    elapsed = time.perf_counter() - started
-    assert report.ok and report.steps == steps, report.summary()
-    return elapsed
+    def run() -> float:
+        started = time.perf_counter()
+        report = replay_dir(folder)
+        elapsed = time.perf_counter() - started
+        assert report.ok and report.steps == steps, report.summary()
+        return elapsed
+
+    return best_of(run, repeats=3)  # other load on a shared machine only ever adds time
 
 
 def cli_ms(args: list[str], repeats: int = 7) -> float:

@@ -15,6 +15,7 @@ error naming its line number.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -224,10 +225,15 @@ def _parse_whole(data: bytes) -> list[dict] | None:
         return []
     if not data.endswith(b"\n"):
         return None
+    collecting = gc.isenabled()
+    gc.disable()  # a bulk parse creates only live objects: cyclic GC passes over them are pure cost (~30%)
     try:
         events = json.loads(b"[" + data[:-1].replace(b"\n", b",") + b"]")
     except ValueError:
         return None
+    finally:
+        if collecting:
+            gc.enable()
     for event in events:
         if type(event) is not dict or event.get("v") != TRACE_VERSION or event.get("kind") not in EVENT_KINDS:
             return None
