@@ -132,7 +132,7 @@ def main() -> None:
             ),
             ("one fsync of an appended trace line", f"{fsync_cost_us(scratch):,.0f} µs", "report"),
             (
-                f"replay of a {n_replay:,}-step counter trace",
+                f"replay of a {n_replay:,}-step counter trace (best of 3)",
                 f"{replay_seconds(n_replay, scratch):.2f} s",
                 "< 2 s (100k steps)",
             ),
