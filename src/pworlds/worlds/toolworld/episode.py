@@ -344,10 +344,13 @@ class Episode:
         self._latest: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         """Current value of touched rows, kept from the diffs so a rewind need not read them again."""
         self._synced = -1
-        self._row_hashes: dict[tuple[str, str], int] = {}
-        """(table, encoded row) -> row hash of the rows the last diff wrote (a pure cache)."""
         """``conn.total_changes`` after the last call; any other count means a write outside ``call``
         (then ``_latest`` is not trusted and the rewind reads the rows)."""
+        self._row_hashes: dict[tuple[str, Any], tuple[tuple[Any, ...], str, int]] = {}
+        """(table, key) -> (row tuple, its encoding, its row hash) for the rows the last diff wrote: when
+        the next call's logged "before" is that very tuple object (it came from ``_latest``), its
+        encoding and hash are reused instead of recomputed. A pure cache, checked by identity."""
+        self._hex: tuple[int, str] = (-1, "")
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
         """Each row changed since the image, with its image value; None when not started from the image."""
@@ -392,7 +395,13 @@ class Episode:
 
     @property
     def hash_hex(self) -> str:
-        return f"{self.hash:064x}"
+        """The content hash as 64 hex digits (asked for twice per step: info and state; cached)."""
+        value, text = self._hex
+        if value != self.hash:
+            value = self.hash
+            text = f"{value:064x}"
+            self._hex = (value, text)
+        return text
 
     def call(
         self, fn: Callable[..., Any], arguments: Mapping[str, Any], timeout_s: float | None
@@ -558,7 +567,10 @@ class Episode:
         """Net effect of the call: first old value per row (from the log) vs the row as it is now.
 
         Reading the current row (instead of trusting logged new values) keeps the diff right even when
-        part of the call was rolled back to a nested savepoint (AWM apps do that).
+        part of the call was rolled back to a nested savepoint (AWM apps do that). Rows are compared by
+        their canonical encoding (what the content hash covers: 1 and 1.0 differ); the "before" row of
+        a row this episode wrote in an earlier call is usually that call's "after" tuple itself, so its
+        encoding and hash come from ``_row_hashes`` instead of being computed again.
         """
         cur = self._reader
         diff: dict[str, dict[str, list[Any]]] = {}
@@ -566,31 +578,46 @@ class Episode:
         tables = self._tables
         news = self._news
         news.clear()
-        known, hashes = self._row_hashes, {}
-        for (tbl, key), old in self._log.items():
+        known, cache = self._row_hashes, {}
+        for entry, old in self._log.items():
+            tbl, key = entry
             table = tables.get(tbl)
             if table is None:
                 continue
-            new = news[tbl, key] = cur.execute(
+            new = news[entry] = cur.execute(
                 table.fetch_sql, (key,) if table.rowid else json.loads(key)
             ).fetchone()
-            before = None if old is None else _ENCODE(old)
             after = None if new is None else _ENCODE(new)
+            hit = None
+            if old is None:
+                before, before_hash = None, -1
+            else:
+                hit = known.get(entry)
+                if hit is not None and hit[0] is old:  # the very tuple the last diff read: same content
+                    before, before_hash = hit[1], hit[2]
+                else:
+                    before, before_hash = _ENCODE(old), -1
             if before == after:
+                if after is not None and hit is not None and hit[0] is old:
+                    cache[entry] = (new, after, before_hash)
                 continue
-            entry = diff.setdefault(tbl, {"inserted": [], "updated": [], "deleted": []})
+            entry_diff = diff.get(tbl)
+            if entry_diff is None:
+                entry_diff = diff[tbl] = {"inserted": [], "updated": [], "deleted": []}
             cols = table.columns
             if before is not None:
-                delta -= known.get((tbl, before)) or row_hash(tbl, before)
+                delta -= before_hash if before_hash >= 0 else row_hash(tbl, before)
             if after is not None:
-                delta += hashes.setdefault((tbl, after), row_hash(tbl, after))
+                after_hash = row_hash(tbl, after)
+                cache[entry] = (new, after, after_hash)
+                delta += after_hash
             if old is None:
-                entry["inserted"].append(_row_dict(cols, new))
+                entry_diff["inserted"].append(_row_dict(cols, new))
             elif new is None:
-                entry["deleted"].append(_row_dict(cols, old))
+                entry_diff["deleted"].append(_row_dict(cols, old))
             else:
-                entry["updated"].append({"before": _row_dict(cols, old), "after": _row_dict(cols, new)})
-        self._row_hashes = hashes  # a row written by this call is often the next call's "before"
+                entry_diff["updated"].append({"before": _row_dict(cols, old), "after": _row_dict(cols, new)})
+        self._row_hashes = cache  # a row written by this call is often the next call's "before"
         return diff, delta
 
     def serialize(self) -> bytes:
