@@ -290,3 +290,31 @@ def test_diff_before_values_are_read_again_after_a_write_outside_call() -> None:
     assert (change["before"]["v"], change["after"]["v"]) == (9, 10)  # from the kept row, still right
     assert episode.hash == content_hash(episode.conn, IMAGE.tables)
     episode.close()
+
+
+def test_a_row_written_again_reuses_nothing_stale_and_each_diff_owns_its_dicts() -> None:
+    """Consecutive writes of one row: the previous diff's row (encoding, hash, dict) is reused as the
+    next "before" — a no-op update, a storage-type change (1 → 1.0 is a change) and a blob stay exact."""
+    episode = Episode(IMAGE)
+    try:
+        first = episode.call(_sql("UPDATE b SET w = 2 WHERE x = 'p'"), {}, None)
+        assert first.diff["b"]["updated"] == [
+            {"before": {"x": "p", "y": 1, "w": 0.5}, "after": {"x": "p", "y": 1, "w": 2.0}}
+        ]
+        same = episode.call(_sql("UPDATE b SET w = 2.0 WHERE x = 'p'"), {}, None)  # REAL column: still 2.0
+        assert same.ok and same.diff == {}
+        first.diff["b"]["updated"][0]["after"]["w"] = "edited by a caller"
+        again = episode.call(_sql("UPDATE b SET w = w + 1 WHERE x = 'p'"), {}, None)
+        assert again.diff["b"]["updated"] == [
+            {"before": {"x": "p", "y": 1, "w": 2.0}, "after": {"x": "p", "y": 1, "w": 3.0}}
+        ]
+        episode.call(_sql("UPDATE a SET note = 1 WHERE id = 1"), {}, None)
+        typed = episode.call(_sql("UPDATE a SET note = 1.0 WHERE id = 1"), {}, None)  # TEXT '1' → '1.0'
+        assert typed.diff["a"]["updated"][0]["after"]["note"] == "1.0"
+        blob = episode.call(_sql("UPDATE a SET blob = x'01' WHERE id = 1"), {}, None)
+        assert blob.diff["a"]["updated"][0]["before"]["blob"] == "00ff"
+        gone = episode.call(_sql("DELETE FROM a WHERE id = 1"), {}, None)
+        assert gone.diff["a"]["deleted"] == [{"id": 1, "v": 1, "note": "1.0", "blob": "01"}]
+        assert episode.hash == content_hash(episode.conn, IMAGE.tables)
+    finally:
+        episode.close()

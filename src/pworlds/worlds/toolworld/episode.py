@@ -33,13 +33,14 @@ from pworlds.worlds.toolworld.guard import (
     time_limit,
     tool_authorizer,
 )
+from pworlds.worlds.toolworld.jsontext import reusable_encoder
 
 _MOD = 1 << 256
 POOL_SIZE = 4
 """Rewound connections kept per image for new episodes (each ≈ the image size plus a small cache)."""
 _CLOSED = sqlite3.connect(":memory:")
 _CLOSED.close()  # what a closed episode points at: any use raises "Cannot operate on a closed database"
-_ENCODE = json.JSONEncoder(separators=(",", ":"), default=bytes.hex).encode
+_ENCODE = reusable_encoder(separators=(",", ":"), default=bytes.hex)
 """Rows hold only None/int/float/str/bytes; the C encoder calls ``default`` for bytes alone (hex)."""
 _PLAIN = frozenset({type(None), bool, int, float, str})
 Authorizer = Callable[[int, Any, Any, Any, Any], int]
@@ -346,10 +347,10 @@ class Episode:
         self._synced = -1
         """``conn.total_changes`` after the last call; any other count means a write outside ``call``
         (then ``_latest`` is not trusted and the rewind reads the rows)."""
-        self._row_hashes: dict[tuple[str, Any], tuple[tuple[Any, ...], str, int]] = {}
-        """(table, key) -> (row tuple, its encoding, its row hash) for the rows the last diff wrote: when
-        the next call's logged "before" is that very tuple object (it came from ``_latest``), its
-        encoding and hash are reused instead of recomputed. A pure cache, checked by identity."""
+        self._row_hashes: dict[tuple[str, Any], tuple[tuple[Any, ...], str, int, dict[str, Any]]] = {}
+        """(table, key) -> (row tuple, its encoding, its row hash, its diff dict) for the rows the last diff
+        wrote: when the next call's logged "before" is that very tuple object (it came from ``_latest``),
+        these are reused instead of recomputed. A pure cache, checked by identity."""
         self._hex: tuple[int, str] = (-1, "")
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
@@ -596,10 +597,11 @@ class Episode:
                 if hit is not None and hit[0] is old:  # the very tuple the last diff read: same content
                     before, before_hash = hit[1], hit[2]
                 else:
+                    hit = None
                     before, before_hash = _ENCODE(old), -1
             if before == after:
-                if after is not None and hit is not None and hit[0] is old:
-                    cache[entry] = (new, after, before_hash)
+                if hit is not None and new is not None:
+                    cache[entry] = (new, hit[1], hit[2], hit[3])
                 continue
             entry_diff = diff.get(tbl)
             if entry_diff is None:
@@ -607,16 +609,21 @@ class Episode:
             cols = table.columns
             if before is not None:
                 delta -= before_hash if before_hash >= 0 else row_hash(tbl, before)
-            if after is not None:
-                after_hash = row_hash(tbl, after)
-                cache[entry] = (new, after, after_hash)
+            if new is not None:
+                after_hash = row_hash(tbl, after)  # type: ignore[arg-type]
+                after_dict = _row_dict(cols, new)
+                cache[entry] = (new, after, after_hash, after_dict)
                 delta += after_hash
+                after_dict = dict(after_dict)  # the diff gets its own copy (callers may keep or edit it)
             if old is None:
-                entry_diff["inserted"].append(_row_dict(cols, new))
-            elif new is None:
-                entry_diff["deleted"].append(_row_dict(cols, old))
+                entry_diff["inserted"].append(after_dict)
             else:
-                entry_diff["updated"].append({"before": _row_dict(cols, old), "after": _row_dict(cols, new)})
+                # a copy of the dict the last diff built for this very tuple, or built now
+                before_dict = dict(hit[3]) if hit is not None else _row_dict(cols, old)
+                if new is None:
+                    entry_diff["deleted"].append(before_dict)
+                else:
+                    entry_diff["updated"].append({"before": before_dict, "after": after_dict})
         self._row_hashes = cache  # a row written by this call is often the next call's "before"
         return diff, delta
 

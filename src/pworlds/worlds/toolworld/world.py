@@ -36,6 +36,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
+from psignal.hashing import canonical_json
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
 from pworlds.worlds.toolworld.episode import (
@@ -46,13 +47,14 @@ from pworlds.worlds.toolworld.episode import (
     strip_instrumentation,
 )
 from pworlds.worlds.toolworld.guard import readonly_authorizer
+from pworlds.worlds.toolworld.jsontext import reusable_encoder
 from pworlds.worlds.toolworld.loader import Env, load_env
 from pworlds.worlds.toolworld.tools import FINISH
 from pworlds.worlds.toolworld.verify import Verdict, run_code_verifier
 
-# Built once: json.dumps with options builds a new encoder per call. _CANONICAL = psignal's canonical_json.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_RESULT_TEXT = json.JSONEncoder(ensure_ascii=False, default=str).encode
+# Built once: json.dumps with options builds a new encoder per call.
+_CANONICAL = canonical_json
+_RESULT_TEXT = reusable_encoder(ensure_ascii=False, default=str)
 
 REWARDS = {"step": -0.01, "invalid": -0.05, "pass": 1.0, "fail": 0.0, "verifier_error": 0.0}
 DB_FILE = "db.sqlite"
