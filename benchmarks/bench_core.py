@@ -76,6 +76,7 @@ def replay_seconds(steps: int, scratch: Path) -> float:
     for _ in range(steps):
         td.step(action)
     td.close()
+
     def run() -> float:
         started = time.perf_counter()
         report = replay_dir(folder)
