@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -24,10 +26,12 @@ META_FILE, STATE_FILE, TRACE_FILE, README_FILE, LOCK_FILE = (
 )
 
 
-def atomic_write(path: Path, data: bytes, *, fsync: bool = True, tmp_name: str | None = None) -> None:
-    """Write to a temp file in the same folder, fsync it, then rename over ``path``.
+@contextmanager
+def atomic_file(path: Path, *, fsync: bool = True, tmp_name: str | None = None) -> Iterator[IO[bytes]]:
+    """A binary file that replaces ``path`` only if the ``with`` block completes (temp file, fsync, rename).
 
-    ``tmp_name`` reuses a fixed temp name (cheaper than ``mkstemp``); only safe under the folder lock.
+    On any exception the temp file is removed and ``path`` is untouched. ``tmp_name`` reuses a fixed temp
+    name (cheaper than ``mkstemp``); only safe under the folder lock.
     """
     if tmp_name is None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -36,7 +40,7 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, tmp_name: str |
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             if fsync:
                 f.flush()
                 os.fsync(f.fileno())
@@ -44,6 +48,12 @@ def atomic_write(path: Path, data: bytes, *, fsync: bool = True, tmp_name: str |
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True, tmp_name: str | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically (see ``atomic_file``)."""
+    with atomic_file(path, fsync=fsync, tmp_name=tmp_name) as f:
+        f.write(data)
 
 
 @dataclass(frozen=True)

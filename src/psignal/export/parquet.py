@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from psignal.errors import ExportError
 from psignal.export.episodes import Episode
 from psignal.export.rl import to_rl
 
 
-def write_parquet(episodes: Sequence[Episode], out: Path) -> int:
+def write_parquet(episodes: Sequence[Episode], out: Path | BinaryIO) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +11,7 @@ from psignal.errors import ExportError, UsageError, choices_hint
 from psignal.export.episodes import Episode, load_episodes
 from psignal.export.rl import to_rl
 from psignal.export.sft import to_sft
+from psignal.folder import atomic_file
 
 FORMATS = ("sft", "rl", "parquet")
 
@@ -27,15 +26,9 @@ class ExportSummary:
 
 
 def _write_jsonl(rows: Sequence[dict], out: Path) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(out) as f:
+        for row in rows:
+            f.write((json.dumps(row, ensure_ascii=False) + "\n").encode())
 
 
 def export_episodes(
@@ -53,14 +46,8 @@ def export_episodes(
     else:
         from psignal.export.parquet import write_parquet
 
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-        os.close(fd)
-        try:
-            write_parquet(episodes, Path(tmp))
-            os.replace(tmp, out)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(out) as f:
+            write_parquet(episodes, f)
     return ExportSummary(
         out, fmt, len(episodes), sum(len(e.steps) for e in episodes), sum(1 for e in episodes if e.success)
     )

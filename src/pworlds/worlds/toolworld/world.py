@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -36,6 +35,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
+from psignal.folder import atomic_write
 from psignal.hashing import canonical_json
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
@@ -306,17 +306,7 @@ class ToolWorld(World):
 
     # ----------------------------------------------------------------- files
     def persist(self, root: Path) -> None:
-        data = strip_instrumentation(self._episode().serialize())
-        fd, tmp = tempfile.mkstemp(prefix=".db.", dir=root)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, root / DB_FILE)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(root / DB_FILE, strip_instrumentation(self._episode().serialize()))
 
     def artifact_files(self, root: Path) -> list[Path]:
         return [root / DB_FILE] if (root / DB_FILE).is_file() else []
