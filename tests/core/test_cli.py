@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from psignal.errors import UsageError
 from pworlds.cli.main import main
 
 
@@ -155,3 +156,16 @@ def test_replay_of_a_tampered_trace_exits_1_with_both_values(
 def test_check_of_a_nondeterministic_world_exits_1(pworlds_exe: str) -> None:
     done = subprocess.run([pworlds_exe, "check", "nope-world"], capture_output=True, text=True)
     assert done.returncode == 2 and "unknown world" in done.stderr
+
+
+def test_tool_arguments_keep_text_for_string_parameters() -> None:
+    from psignal.registry import make_world
+    from pworlds.cli.render import build_action
+
+    world = make_world("toolworld", {"env": "shop_orders"})
+    world.reset()
+    action = build_action(world, ["search_products"], ["query=42", "limit=3"], None)
+    assert action["arguments"] == {"query": "42", "limit": 3}
+    with pytest.raises(UsageError, match="--arg expects KEY=VALUE"):
+        build_action(world, ["search_products"], ["=3"], None)
+    world.close()

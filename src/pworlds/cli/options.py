@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import Any
 
 from psignal.errors import UsageError
@@ -17,14 +17,19 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def parse_pairs(pairs: Iterable[str], option: str) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}``; a pair without ``=`` is a usage error naming the option."""
+def parse_pairs(pairs: Iterable[str], option: str, *, text_keys: Container[str] = ()) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}``; a pair without ``=`` is a usage error naming the option.
+
+    Values are read as JSON when they parse, except for ``text_keys``, which always stay strings (a tool
+    parameter typed ``str`` must get ``"0042"``, not ``42``).
+    """
     result: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
+        key = key.strip()
         if not sep or not key:
             raise UsageError(f"{option} expects KEY=VALUE, got {pair!r}")
-        result[key.strip()] = parse_value(value)
+        result[key] = value if key in text_keys else parse_value(value)
     return result
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from psignal.errors import PworldsError, UsageError, choices_hint
 from psignal.registry import world_class, world_names
 from psignal.world import Action, StepResult, World
-from pworlds.cli.options import parse_json_object, parse_value
+from pworlds.cli.options import parse_json_object, parse_pairs
 
 
 def world_catalog() -> list[dict[str, Any]]:
@@ -46,12 +46,15 @@ def build_action(world: World, words: Sequence[str], pairs: Sequence[str], args_
         raise UsageError(f"unknown tool {text!r}; {choices_hint(text, specs)}")
     properties: Mapping[str, Any] = specs[text].parameters.get("properties", {})
     arguments = parse_json_object(args_json, "--args") if args_json is not None else {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--arg expects KEY=VALUE, got {pair!r}")
-        arguments[key] = value if properties.get(key, {}).get("type") == "string" else parse_value(value)
+    text_keys = {k for k, schema in properties.items() if _is_text(schema)}
+    arguments.update(parse_pairs(pairs, "--arg", text_keys=text_keys))
     return {"name": text, "arguments": arguments}
+
+
+def _is_text(schema: Mapping[str, Any]) -> bool:
+    """A parameter whose only non-null JSON type is string (``str`` or ``str | None``)."""
+    types = {schema.get("type"), *(option.get("type") for option in schema.get("anyOf", ()))}
+    return types - {None, "null"} == {"string"}
 
 
 def print_step(console: Any, action: Action, result: StepResult, return_so_far: float) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
 from psignal.errors import UsageError
+from pworlds.cli.options import parse_pairs
 from pworlds.serve.run import serve_http, serve_stdio
 from pworlds.serve.target import parse_target
 
@@ -15,17 +15,7 @@ TRANSPORTS = ("stdio", "http")
 
 def parse_settings(settings: Iterable[str]) -> dict[str, Any]:
     """``--set KEY=VALUE`` pairs into a config dict; VALUE is JSON when it parses, else a string."""
-    config: dict[str, Any] = {}
-    for item in settings:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"serve: --set expects KEY=VALUE, got {item!r}")
-        try:
-            value: Any = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        config[key.strip()] = value
-    return config
+    return parse_pairs(settings, "serve: --set")
 
 
 def run_serve(
