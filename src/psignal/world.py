@@ -107,6 +107,17 @@ class StepResult:
     def done(self) -> bool:
         return self.terminated or self.truncated
 
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready form (CLI ``--json``, MCP structured content)."""
+        return {
+            "observation": self.observation,
+            "reward": self.reward,
+            "terminated": self.terminated,
+            "truncated": self.truncated,
+            "valid": self.valid,
+            "info": dict(self.info),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class TaskInfo:

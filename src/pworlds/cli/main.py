@@ -122,20 +122,9 @@ def step(
         act = build_action(td.world, action, args, args_json)
         result = td.step(act)
         if as_json:
-            _emit_json({"action": act, **result_json(result), "return": td.status["return"]})
+            _emit_json({"action": act, **result.to_json(), "return": td.status["return"]})
         else:
             print_step(_console(), act, result, td.status["return"])
-
-
-def result_json(result: Any) -> dict[str, Any]:
-    return {
-        "observation": result.observation,
-        "reward": result.reward,
-        "terminated": result.terminated,
-        "truncated": result.truncated,
-        "valid": result.valid,
-        "info": dict(result.info),
-    }
 
 
 @app.command()

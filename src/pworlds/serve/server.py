@@ -317,18 +317,7 @@ def _error(message: str) -> types.CallToolResult:
 
 
 def _step_result(result: StepResult) -> types.CallToolResult:
-    observation = result.observation
-    return _ok(
-        str(observation.get("text", "")),
-        {
-            "observation": observation,
-            "reward": result.reward,
-            "terminated": result.terminated,
-            "truncated": result.truncated,
-            "valid": result.valid,
-            "info": dict(result.info),
-        },
-    )
+    return _ok(str(result.observation.get("text", "")), result.to_json())
 
 
 def build_server(
