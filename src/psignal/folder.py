@@ -142,8 +142,15 @@ class TaskSummary:
     root: Path
     meta: TaskMeta
     status: dict[str, Any]
-    steps: int
-    done: bool
+
+    @property
+    def steps(self) -> int:
+        return int(self.status["state"].get("steps", 0))
+
+    @property
+    def done(self) -> bool:
+        state = self.status["state"]
+        return bool(state.get("terminated") or state.get("truncated"))
 
     def to_json(self) -> dict[str, Any]:
         state = self.status["state"]
@@ -166,16 +173,7 @@ def summarize(path: Path | str) -> TaskSummary:
     root = Path(path)
     if not root.is_dir():
         raise TaskDirError(f"{root}: no such task folder")
-    meta = TaskMeta.load(root / META_FILE)
-    status = load_status(root)
-    state = status["state"]
-    return TaskSummary(
-        root,
-        meta,
-        status,
-        int(state.get("steps", 0)),
-        bool(state.get("terminated") or state.get("truncated")),
-    )
+    return TaskSummary(root, TaskMeta.load(root / META_FILE), load_status(root))
 
 
 def trace_events(path: Path | str) -> list[dict]:

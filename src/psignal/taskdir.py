@@ -251,9 +251,7 @@ class TaskDir:
             result = world.replay_step(event["action"], event.get("info") or {})
             self._record(result)
         elif kind in ("reset", "start"):
-            observation = world.reset(task=event["task"], seed=event["seed"])
-            self.status.update(episode=self.status["episode"] + 1, observation=observation, last_reward=None)
-            self.status["return"] = 0.0
+            self._begin_episode(world.reset(task=event["task"], seed=event["seed"]))
         else:
             return
         if state_hash(world.state()) != event["state_hash"]:
@@ -266,6 +264,10 @@ class TaskDir:
     @property
     def observation(self) -> Observation:
         return self.status["observation"]
+
+    def _begin_episode(self, observation: Observation) -> None:
+        self.status.update(episode=self.status["episode"] + 1, observation=observation, last_reward=None)
+        self.status["return"] = 0.0
 
     def _record(self, result: StepResult) -> None:
         self.status["return"] = self.status["return"] + result.reward
@@ -291,8 +293,7 @@ class TaskDir:
         if world.steps and not world.done:
             self._writer.append(end_event("abandoned", self.status["return"], world.steps))
         observation = world.reset(task=task or world.task, seed=world.seed if seed is None else seed)
-        self.status.update(episode=self.status["episode"] + 1, observation=observation, last_reward=None)
-        self.status["return"] = 0.0
+        self._begin_episode(observation)
         synced = self._writer.append(episode_event("reset", world, observation))
         self._dirty = True
         if synced:

@@ -95,6 +95,11 @@ def end_event(reason: EndReason, return_: float, steps: int) -> dict:
     }
 
 
+def encode_event(event: Mapping[str, Any]) -> bytes:
+    """One trace line: compact JSON, UTF-8, newline-terminated (how every trace.jsonl is written)."""
+    return (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
 @dataclass(frozen=True)
 class Durability:
     """When trace lines and state are fsync'd: every ``every`` events, or only at close (``every=None``).
@@ -143,7 +148,7 @@ class TraceWriter:
         """Append one event; True when this call fsync'd (so callers can sync what depends on it)."""
         if self._file is None:
             raise TraceError(f"{self.path}: trace writer is closed")
-        data = (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        data = encode_event(event)
         self._file.write(data)
         self.offset += len(data)
         self._unsynced += 1

@@ -22,7 +22,7 @@ from psignal.export.episodes import episodes_from_events
 from psignal.export.rl import to_rl
 from psignal.export.sft import to_sft
 from psignal.taskdir import META_FILE, README_FILE, STATE_FILE, TRACE_FILE, TaskDir, atomic_write, load_status
-from psignal.trace import now, read_trace
+from psignal.trace import encode_event, now, read_trace
 from psignal.world import canonical_json
 
 ARTIFACT_FORMAT = "pworlds.training_artifact/1"
@@ -122,11 +122,9 @@ def unpack(artifact_path: Path | str, dest: Path | str) -> Path:
         (root / META_FILE).write_text(
             yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8"
         )
-        trace = "".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in artifact["trace"]
-        )
-        (root / TRACE_FILE).write_text(trace, encoding="utf-8")
-        state = {**artifact["state"], "trace_bytes": len(trace.encode())}
+        trace = b"".join(encode_event(e) for e in artifact["trace"])
+        (root / TRACE_FILE).write_bytes(trace)
+        state = {**artifact["state"], "trace_bytes": len(trace)}
         (root / STATE_FILE).write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
         TaskDir.open(root).close()
     except (PworldsError, OSError, KeyError, TypeError) as exc:
