@@ -60,17 +60,18 @@ def _random_actions(world: World, rng: random.Random, n: int) -> list[Action]:
 
 def _play(world: World, actions: list[Action], problems: list[str], label: str) -> list[Record]:
     records: list[Record] = []
+    before = state_hash(world.state()["world"])
     for action in actions:
         if world.done:
             break
-        before = state_hash(world.state()["world"])
         result = world.step(action)
-        after_world = state_hash(world.state()["world"])
-        after = state_hash(world.state())
+        state = world.state()  # once per step: for file-backed worlds it reads the workspace
+        after_world, after = state_hash(state["world"]), state_hash(state)
         if "text" not in result.observation:
             problems.append(f"{label}: observation of {action['name']!r} has no 'text'")
         if not result.valid and before != after_world:
             problems.append(f"{label}: rejected action {action['name']!r} changed the state")
+        before = after_world
         records.append(
             (
                 canonical_json(result.observation),
