@@ -291,11 +291,12 @@ def main(argv: list[str] | None = None) -> int:
     from psignal.errors import PworldsError
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)  # built once: used for the step options and to run
     if argv and argv[0] == "step" and "--" not in argv:
-        argv = _protect_step_actions(argv)
+        argv = _protect_step_actions(argv, command.get_command(None, "step"))  # type: ignore[attr-defined]
     try:
         # standalone_mode=False makes click *return* the code of typer.Exit instead of raising it
-        code = app(args=argv, prog_name="pworlds", standalone_mode=False)
+        code = command.main(args=argv, prog_name="pworlds", standalone_mode=False)
     except PworldsError as exc:
         typer.echo(f"error: {exc}", err=True)
         return exc.exit_code
@@ -326,10 +327,14 @@ def run() -> None:
     sys.exit(main())
 
 
-def _protect_step_actions(argv: list[str]) -> list[str]:
-    """Put ``--`` after DIR so ``pworlds step DIR -1`` reads ``-1`` as the action, keeping real options."""
-    known = {"--arg", "-a", "--args", "--json", "--help", "-h"}
-    takes_value = {"--arg", "-a", "--args"}
+def _protect_step_actions(argv: list[str], step_command: Any) -> list[str]:
+    """Put ``--`` after DIR so ``pworlds step DIR -1`` reads ``-1`` as the action, keeping real options.
+
+    The real options are read from the ``step`` command itself, so this never drifts from its signature.
+    """
+    options_of_step = [p for p in step_command.params if p.param_type_name == "option"]
+    known = {"--help", *(name for p in options_of_step for name in (*p.opts, *p.secondary_opts))}
+    takes_value = {name for p in options_of_step if not p.is_flag for name in p.opts}
     options: list[str] = []
     positional: list[str] = []
     i = 1
