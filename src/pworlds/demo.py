@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from psignal.errors import PworldsError
-from psignal.export import export
+from psignal.export import export, load_episodes
 from psignal.export.artifact import package
 from psignal.registry import world_names
 from psignal.replay import replay_dir
@@ -78,9 +78,8 @@ def _run_task(plan: DemoTask, root: Path) -> DemoRow:
                 if td.world.done:
                     break
                 td.step(action)
-            row.steps = td.world.steps
-            row.return_ = td.status["return"]
-            row.success = bool(td.world.terminated and (td.status["last_reward"] or 0) > 0)
+        episode = load_episodes([folder])[-1]  # success as every export judges it (verdicts included)
+        row.steps, row.return_, row.success = len(episode.steps), episode.return_, episode.success
         report = replay_dir(folder)
         row.replay = "OK" if report.ok else f"DIVERGED: {report.divergence}"
     except PworldsError as exc:
