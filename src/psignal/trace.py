@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 
 from psignal.errors import TraceError, UsageError
 from psignal.hashing import state_hash
+from psignal.jsontext import reusable_encoder
 
 if TYPE_CHECKING:
     from psignal.world import Action, StepResult, World
@@ -37,6 +38,8 @@ EVENT_KINDS = ("start", "reset", "step", "end")
 EndReason = Literal["terminated", "truncated", "abandoned"]
 
 
+_LINE = reusable_encoder(separators=(",", ":"), ensure_ascii=False)
+"""``json.dumps(event, ensure_ascii=False, separators=(",", ":"))``, built once (a line per step)."""
 _second: list[Any] = [None, ""]
 
 
@@ -97,7 +100,7 @@ def end_event(reason: EndReason, return_: float, steps: int) -> dict:
 
 def encode_event(event: Mapping[str, Any]) -> bytes:
     """One trace line: compact JSON, UTF-8, newline-terminated (how every trace.jsonl is written)."""
-    return (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return (_LINE(event) + "\n").encode()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from psignal.jsontext import reusable_encoder
 from pworlds.worlds.toolworld.guard import (
     SAVEPOINT_CALL,
     CallTimeout,
@@ -33,7 +34,6 @@ from pworlds.worlds.toolworld.guard import (
     time_limit,
     tool_authorizer,
 )
-from pworlds.worlds.toolworld.jsontext import reusable_encoder
 
 _MOD = 1 << 256
 POOL_SIZE = 4

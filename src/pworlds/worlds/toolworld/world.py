@@ -37,6 +37,7 @@ from pydantic import field_validator
 from psignal.errors import ActionParseError, StateError
 from psignal.folder import atomic_write
 from psignal.hashing import canonical_json
+from psignal.jsontext import reusable_encoder
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
 from pworlds.worlds.toolworld.episode import (
@@ -47,7 +48,6 @@ from pworlds.worlds.toolworld.episode import (
     strip_instrumentation,
 )
 from pworlds.worlds.toolworld.guard import readonly_authorizer
-from pworlds.worlds.toolworld.jsontext import reusable_encoder
 from pworlds.worlds.toolworld.loader import Env, load_env
 from pworlds.worlds.toolworld.tools import FINISH
 from pworlds.worlds.toolworld.verify import Verdict, run_code_verifier

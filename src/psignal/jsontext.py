@@ -1,9 +1,9 @@
-"""JSON text on the per-call path, byte for byte what ``json.JSONEncoder(...).encode`` returns, cheaper.
+"""JSON text on hot paths, byte for byte what ``json.JSONEncoder(...).encode`` returns, cheaper.
 
-``JSONEncoder.encode`` builds a new C encoder on every call; the tool-call path encodes a changed row and
-a result per step, so the encoders here are built once and reused (as ``psignal.hashing`` does for
-canonical JSON). No cycle check: rows are flat tuples and results went through ``to_json_value`` first
-(a cyclic value never gets that far).
+``json.dumps`` with any option builds a new ``JSONEncoder`` (and a new C encoder) on every call. Trace
+lines, state hashes and toolworld's rows and results are encoded once per step, so the encoders here are
+built once and reused. No cycle check: the values are JSON data (a cycle still ends in ``RecursionError``
+instead of ``ValueError``).
 """
 
 from __future__ import annotations
@@ -24,16 +24,21 @@ def reusable_encoder(
     *,
     separators: tuple[str, str] = (", ", ": "),
     ensure_ascii: bool = True,
+    sort_keys: bool = False,
     default: Callable[[Any], Any] | None = None,
 ) -> Callable[[Any], str]:
     """An ``encode(value) -> str`` equal to ``json.JSONEncoder(separators=..., ensure_ascii=...,
-    default=...).encode`` (``check_circular`` aside), built once."""
-    reference = json.JSONEncoder(separators=separators, ensure_ascii=ensure_ascii, default=default)
+    sort_keys=..., default=...).encode`` (``check_circular`` aside), built once."""
+    reference = json.JSONEncoder(
+        separators=separators, ensure_ascii=ensure_ascii, sort_keys=sort_keys, default=default
+    )
     if _c_make_encoder is None:  # pragma: no cover
         return reference.encode
     quote = _encode_basestring_ascii if ensure_ascii else _encode_basestring
     item_sep, key_sep = separators
-    iterencode = _c_make_encoder(None, reference.default, quote, None, key_sep, item_sep, False, False, True)
+    iterencode = _c_make_encoder(
+        None, reference.default, quote, None, key_sep, item_sep, sort_keys, False, True
+    )
 
     def encode(value: Any) -> str:
         if type(value) is str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pworlds.worlds.toolworld.jsontext import reusable_encoder
+from psignal.jsontext import reusable_encoder
 
 SQL_VALUES = st.one_of(
     st.none(),
@@ -43,3 +44,26 @@ def test_default_is_used_for_unknown_types_and_plain_strings_are_quoted() -> Non
     assert encode({"when": object}) == json.dumps({"when": str(object)}, ensure_ascii=False)
     assert encode('é"\n') == json.dumps('é"\n', ensure_ascii=False)
     assert reusable_encoder()("é") == json.dumps("é")
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON_VALUES)
+def test_canonical_json_and_trace_lines_match_json_dumps(value: Any) -> None:
+    """State hashes and trace lines are taken over these bytes: they must be json.dumps' exactly."""
+    from psignal.hashing import canonical_json
+    from psignal.trace import encode_event
+
+    assert canonical_json(value) == json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    event = {"kind": "step", "observation": value}
+    assert (
+        encode_event(event) == (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    )
+
+
+def test_values_that_are_not_json_are_refused() -> None:
+    from psignal.hashing import canonical_json
+
+    with pytest.raises(TypeError):
+        canonical_json({"when": object()})
