@@ -27,27 +27,26 @@ import concurrent.futures
 import inspect
 import json
 import re
+import shutil
 import sqlite3
 import tempfile
 import threading
 import time
 import types
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from psignal.errors import UsageError, require_extra
+from pworlds.worlds.toolworld.awm_openapi import OpenAPIError, route_names, spec_from_openapi, tools_from_spec
 from pworlds.worlds.toolworld.episode import EnvImage, open_image
-from pworlds.worlds.toolworld.guard import SAVEPOINT_APP
+from pworlds.worlds.toolworld.guard import SAVEPOINT_APP, Problem
 from pworlds.worlds.toolworld.tools import ToolDef
 
 APP_FILE, SPEC_FILE, VERIFIERS_FILE = "awm_app.py", "awm_spec.json", "awm_verifiers.json"
-_TYPES: dict[str, Any] = {
-    "string": str, "str": str, "integer": int, "int": int, "number": float, "float": float,
-    "boolean": bool, "bool": bool, "array": list, "list": list, "object": dict, "dict": dict,
-}  # fmt: skip
 
 
 class AWMImportError(UsageError):
@@ -55,15 +54,31 @@ class AWMImportError(UsageError):
 
 
 # ----------------------------------------------------------------------------- import
+_NEEDED = ("gen_scenario.jsonl", "gen_tasks.jsonl", "gen_db.jsonl", "gen_sample.jsonl", "gen_envs.jsonl")
+_VERIFIER_FILES = ("gen_verifier.pure_code.jsonl", "gen_verifier.jsonl")
+_VERIFIER_TIMEOUT_S = 30.0
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AWMImportError(f"{path}: cannot read ({_one_line(exc)})") from exc
+    for lineno, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise AWMImportError(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
+            raise AWMImportError(f"{path}:{lineno}: not JSON ({exc.msg}); fix or drop the line") from exc
+        if not isinstance(row, dict):
+            raise AWMImportError(f"{path}:{lineno}: expected a JSON object, got {type(row).__name__}")
+        rows.append(row)
     return rows
 
 
@@ -81,61 +96,136 @@ def _sql(statement: str) -> str:
     return statement if statement.endswith(";") else statement + ";"
 
 
+@dataclass
+class _Source:
+    """The AWM JSONL rows of a dataset folder, indexed by scenario (verifier code by scenario and task)."""
+
+    folder: Path
+    rows: dict[str, dict[str, dict[str, Any]]]
+    specs: dict[str, dict[str, Any]]
+    verifiers: dict[str, dict[int, str]]
+    verifier_file: Path | None
+
+    @classmethod
+    def read(cls, folder: Path) -> _Source:
+        if not folder.is_dir():
+            raise AWMImportError(f"{folder} is not a folder; pass the folder holding gen_scenario.jsonl etc.")
+        missing = [n for n in _NEEDED if not (folder / n).is_file()]
+        if missing:
+            raise AWMImportError(f"{folder} is not an AWM dataset folder: missing {', '.join(missing)}")
+        verifier_file = next((folder / n for n in _VERIFIER_FILES if (folder / n).is_file()), None)
+        rows = {n: _by_scenario(_read_jsonl(folder / n)) for n in _NEEDED}
+        spec_file = folder / "gen_spec.jsonl"
+        specs = _by_scenario(_read_jsonl(spec_file)) if spec_file.is_file() else {}
+        verifiers: dict[str, dict[int, str]] = {}
+        for row in _read_jsonl(verifier_file) if verifier_file else []:
+            verification = row.get("verification")
+            code = (verification.get("code") if isinstance(verification, dict) else None) or row.get("code")
+            if row.get("scenario") is None or row.get("task_idx") is None or not code:
+                continue
+            try:
+                verifiers.setdefault(str(row["scenario"]), {})[int(row["task_idx"])] = str(code)
+            except (TypeError, ValueError) as exc:
+                raise AWMImportError(
+                    f"{verifier_file}: scenario {row['scenario']!r}: task_idx {row['task_idx']!r} is not a number"
+                ) from exc
+        return cls(folder, rows, specs, verifiers, verifier_file)
+
+    def where(self, fname: str, scenario: str) -> str:
+        """``<source file>: scenario '<name>'`` — how import errors point at the row at fault."""
+        return f"{self.folder / fname}: scenario {scenario!r}"
+
+    @property
+    def verifier_name(self) -> str:
+        return self.verifier_file.name if self.verifier_file else _VERIFIER_FILES[-1]
+
+
 def import_awm(
     source: Path | str, out: Path | str, *, scenarios: list[str] | None = None, check: bool = True
 ) -> list[Path]:
-    """Write one env folder per AWM scenario under ``out``; returns the folders written."""
-    source, out = Path(source), Path(out)
-    needed = ["gen_scenario.jsonl", "gen_tasks.jsonl", "gen_db.jsonl", "gen_sample.jsonl", "gen_envs.jsonl"]
-    missing = [n for n in needed if not (source / n).is_file()]
-    if missing:
-        raise AWMImportError(f"{source} is not an AWM dataset folder: missing {', '.join(missing)}")
-    verifier_file = next(
-        (
-            source / n
-            for n in ("gen_verifier.pure_code.jsonl", "gen_verifier.jsonl")
-            if (source / n).is_file()
-        ),
-        None,
-    )
-    data = {n: _by_scenario(_read_jsonl(source / n)) for n in needed}
-    specs = (
-        _by_scenario(_read_jsonl(source / "gen_spec.jsonl")) if (source / "gen_spec.jsonl").is_file() else {}
-    )
-    verifiers: dict[str, dict[int, str]] = {}
-    for row in _read_jsonl(verifier_file) if verifier_file else []:
-        code = (row.get("verification") or {}).get("code") or row.get("code")
-        if row.get("scenario") is not None and row.get("task_idx") is not None and code:
-            verifiers.setdefault(str(row["scenario"]), {})[int(row["task_idx"])] = code
-    names = scenarios or sorted(data["gen_scenario.jsonl"])
-    written = []
+    """Write one env folder per AWM scenario under ``out``; returns the folders written.
+
+    All scenarios are written into a staging folder inside ``out`` and checked there (the app loads, its tools
+    are derived, every verifier runs once on the untouched DB without raising); only when every scenario
+    passes are the folders moved into place, so a failed import leaves ``out`` as it was.
+    """
+    src = _Source.read(Path(source))
+    out = Path(out)
+    names = scenarios or sorted(src.rows["gen_scenario.jsonl"])
+    env_ids: dict[str, str] = {}
     for name in names:
-        if name not in data["gen_scenario.jsonl"]:
-            raise AWMImportError(f"scenario {name!r} is not in {source / 'gen_scenario.jsonl'}")
-        for n in needed[1:]:
-            if name not in data[n]:
-                raise AWMImportError(f"scenario {name!r} has no row in {source / n}")
-        written.append(_write_env(out, name, data, specs.get(name), verifiers.get(name, {})))
-    if check:
-        from pworlds.worlds.toolworld.loader import load_env
+        if name not in src.rows["gen_scenario.jsonl"]:
+            raise AWMImportError(f"scenario {name!r} is not in {src.folder / 'gen_scenario.jsonl'}")
+        for n in _NEEDED[1:]:
+            if name not in src.rows[n]:
+                raise AWMImportError(f"scenario {name!r} has no row in {src.folder / n}")
+        env_id = env_id_for(name)
+        if env_id in env_ids:
+            raise AWMImportError(
+                f"{src.folder / 'gen_scenario.jsonl'}: scenarios {env_ids[env_id]!r} and {name!r} both map to "
+                f"env id {env_id!r}; import them separately with --scenario"
+            )
+        env_ids[env_id] = name
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".awm-import-", dir=out))
+    except OSError as exc:
+        raise AWMImportError(f"{out}: cannot write the env folders ({_one_line(exc)})") from exc
+    try:
+        staged = []
+        for name in names:
+            folder = _write_env(staging, name, src)
+            _prepare(folder, name, src, check=check)
+            staged.append(folder)
+        written = []
+        for folder in staged:
+            target = out / folder.name
+            if target.exists():
+                shutil.rmtree(target)
+            folder.rename(target)
+            written.append(target)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
-        for path in written:
-            load_env(path)
-    return written
+
+def _tasks(name: str, src: _Source) -> list[dict[str, Any]]:
+    from pydantic import ValidationError
+
+    from pworlds.worlds.toolworld.envformat import TaskSpec
+
+    raw = src.rows["gen_tasks.jsonl"][name].get("tasks")
+    if not isinstance(raw, list):
+        raise AWMImportError(f"{src.where('gen_tasks.jsonl', name)}: 'tasks' must be a list of task texts")
+    tasks = []
+    for i, entry in enumerate(raw):
+        task: dict[str, Any] = {"id": f"task_{i}", "verifier": f"verify_task_{i}"}
+        if isinstance(entry, dict):  # {"task": text, optional pworlds keys: solution, answer, negative, tags}
+            extra = {k: v for k, v in entry.items() if k not in ("task", "instruction", "task_idx")}
+            task["instruction"] = str(entry.get("task") or entry.get("instruction") or "")
+            task.update(extra)
+        else:
+            task["instruction"] = str(entry)
+        try:
+            TaskSpec.model_validate(task)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise AWMImportError(
+                f"{src.where('gen_tasks.jsonl', name)}: task {i}: {'.'.join(map(str, err['loc']))}: {err['msg']}"
+            ) from exc
+        tasks.append(task)
+    return tasks
 
 
-def _write_env(
-    out: Path, name: str, data: dict[str, dict[str, dict[str, Any]]], spec: dict[str, Any] | None,
-    verifiers: dict[int, str],
-) -> Path:  # fmt: skip
+def _write_env(out: Path, name: str, src: _Source) -> Path:
     env_id = env_id_for(name)
     folder = out / env_id
-    folder.mkdir(parents=True, exist_ok=True)
-    scenario = data["gen_scenario.jsonl"][name]
+    folder.mkdir(parents=True)
+    scenario = src.rows["gen_scenario.jsonl"][name]
     meta = {
         "id": env_id,
         "title": name.replace("_", " ").strip().capitalize(),
-        "description": scenario.get("description", "") or name,
+        "description": str(scenario.get("description", "") or name),
         "domain": "awm",
         "version": "1",
         "provenance": {"generator": "awm-import", "seed": None, "model": None},
@@ -145,34 +235,120 @@ def _write_env(
         yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8"
     )
     schema_lines = []
-    for table in data["gen_db.jsonl"][name].get("db_schema", {}).get("tables", []):
+    db = src.rows["gen_db.jsonl"][name].get("db_schema")
+    for table in (db or {}).get("tables", []) if isinstance(db, dict) else []:
         if table.get("ddl"):
             schema_lines.append(_sql(table["ddl"]))
         schema_lines += [
             _sql(i).replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
             for i in table.get("indexes", [])
         ]
+    if not schema_lines:
+        raise AWMImportError(f"{src.where('gen_db.jsonl', name)}: no db_schema.tables[].ddl")
     (folder / "schema.sql").write_text("\n".join(schema_lines) + "\n", encoding="utf-8")
+    sample = src.rows["gen_sample.jsonl"][name].get("sample_data")
     seed_lines = [
         _sql(s)
-        for table in data["gen_sample.jsonl"][name].get("sample_data", {}).get("tables", [])
+        for table in ((sample or {}).get("tables", []) if isinstance(sample, dict) else [])
         for s in table.get("insert_statements", [])
     ]
     (folder / "seed.sql").write_text("\n".join(seed_lines) + "\n", encoding="utf-8")
-    tasks = []
-    for i, text in enumerate(data["gen_tasks.jsonl"][name].get("tasks", [])):
-        instruction = text if isinstance(text, str) else str(text.get("task") or text)
-        tasks.append({"id": f"task_{i}", "instruction": instruction, "verifier": f"verify_task_{i}"})
     (folder / "tasks.yaml").write_text(
-        yaml.safe_dump({"tasks": tasks}, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+        yaml.safe_dump({"tasks": _tasks(name, src)}, sort_keys=False, allow_unicode=True, width=100),
+        encoding="utf-8",
     )
-    (folder / APP_FILE).write_text(data["gen_envs.jsonl"][name]["full_code"], encoding="utf-8")
-    (folder / SPEC_FILE).write_text(json.dumps((spec or {}).get("api_spec", {}), indent=1), encoding="utf-8")
+    code = src.rows["gen_envs.jsonl"][name].get("full_code")
+    if not isinstance(code, str) or not code.strip():
+        raise AWMImportError(f"{src.where('gen_envs.jsonl', name)}: no 'full_code' (the FastAPI app source)")
+    (folder / APP_FILE).write_text(code, encoding="utf-8")
+    spec = src.specs.get(name)
+    if spec is not None:
+        if not isinstance(spec.get("api_spec"), dict):
+            raise AWMImportError(f"{src.where('gen_spec.jsonl', name)}: no 'api_spec' object")
+        (folder / SPEC_FILE).write_text(json.dumps(spec["api_spec"], indent=1), encoding="utf-8")
+    verifiers = src.verifiers.get(name, {})
     (folder / VERIFIERS_FILE).write_text(
         json.dumps({f"verify_task_{i}": code for i, code in sorted(verifiers.items())}, indent=1),
         encoding="utf-8",
     )
     return folder
+
+
+def _prepare(folder: Path, name: str, src: _Source, *, check: bool) -> None:
+    """Load the staged env as the runtime will; derive tools from OpenAPI when there is no gen_spec row.
+
+    Each failure is one line naming the source file and scenario; with ``check`` every verifier also runs
+    once on the untouched DB (doing nothing) and must return instead of raising.
+    """
+    from pworlds.worlds.toolworld.loader import build_image, inspect_env
+    from pworlds.worlds.toolworld.verify import run_code_verifier
+
+    if not check and (folder / SPEC_FILE).is_file():
+        return
+    problems: list[Problem] = []
+    image = build_image(folder, problems)
+    if image is None:
+        first = problems[0] if problems else Problem("schema.sql", 0, "the database could not be built")
+        origin = "gen_db.jsonl" if first.file == "schema.sql" else "gen_sample.jsonl"
+        raise AWMImportError(
+            f"{src.where(origin, name)}: {_one_line(first.message)} ({first.file}:{first.line})"
+        )
+    try:
+        app = AWMApp((folder / APP_FILE).read_text(encoding="utf-8"), str(folder / APP_FILE), image)
+    except Exception as exc:
+        raise AWMImportError(
+            f"{src.where('gen_envs.jsonl', name)}: the app does not load: {type(exc).__name__}: {_one_line(exc)}"
+        ) from exc
+    if not (folder / SPEC_FILE).is_file():
+        try:
+            spec = spec_from_app(app.app)
+        except Exception as exc:
+            raise AWMImportError(
+                f"{src.where('gen_envs.jsonl', name)}: no gen_spec row and the app's OpenAPI cannot be read: "
+                f"{_one_line(exc)}"
+            ) from exc
+        (folder / SPEC_FILE).write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    if not check:
+        return
+    verifier_where = src.where(src.verifier_name, name)
+    codes: dict[str, str] = json.loads((folder / VERIFIERS_FILE).read_text(encoding="utf-8"))
+    for vname, code in codes.items():
+        try:
+            fn = _wrap_verifier(code, vname)
+        except Exception as exc:
+            raise AWMImportError(
+                f"{verifier_where}: task_idx {vname.rsplit('_', 1)[-1]}: the verifier does not load: "
+                f"{type(exc).__name__}: {_one_line(exc)}"
+            ) from exc
+        initial, final = open_image(image.data), open_image(image.data)
+        try:
+            verdict = run_code_verifier(fn, initial, final, None, _VERIFIER_TIMEOUT_S)
+        finally:
+            initial.close()
+            final.close()
+        if verdict.status == "verifier_error":
+            raise AWMImportError(
+                f"{verifier_where}: task_idx {vname.rsplit('_', 1)[-1]}: the verifier fails on the untouched "
+                f"database: {_one_line(verdict.message)}"
+            )
+    _, problems = inspect_env(folder)
+    if problems:
+        first = problems[0]
+        origin = _ORIGIN.get(first.file, src.verifier_name if "verif" in first.file else "gen_envs.jsonl")
+        raise AWMImportError(
+            f"{src.where(origin, name)}: {first.file}:{first.line}: {_one_line(first.message)}"
+        )
+
+
+_ORIGIN = {
+    "env.yaml": "gen_scenario.jsonl",
+    "schema.sql": "gen_db.jsonl",
+    "seed.sql": "gen_sample.jsonl",
+    "tasks.yaml": "gen_tasks.jsonl",
+    APP_FILE: "gen_envs.jsonl",
+    SPEC_FILE: "gen_spec.jsonl",
+}
+"""Which AWM source file an env-folder file was written from (to point import errors at the source)."""
 
 
 # ----------------------------------------------------------------------------- run time
@@ -249,10 +425,29 @@ class _Loop:
             future.cancel()
 
 
+def _fastapi_instance(namespace: dict[str, Any], filename: str) -> Any:
+    """The module's ``app`` if it is a FastAPI instance, else its only FastAPI instance."""
+    from fastapi import FastAPI
+
+    app = namespace.get("app")
+    if isinstance(app, FastAPI):
+        return app
+    found = [v for k, v in namespace.items() if isinstance(v, FastAPI) and not k.startswith("__")]
+    if len(found) == 1:
+        return found[0]
+    raise ValueError(
+        f"{filename} defines no FastAPI instance (expected a module-level 'app = FastAPI(...)')"
+        if not found
+        else f"{filename} defines {len(found)} FastAPI instances and none is named 'app'"
+    )
+
+
 class AWMApp:
     """An AWM FastAPI app loaded once, serving whichever episode connection is bound per request."""
 
     def __init__(self, source: str, filename: str, image: EnvImage, request_timeout_s: float = 30.0) -> None:
+        for module in ("fastapi", "sqlalchemy", "httpx"):  # AWM apps are FastAPI + SQLAlchemy programs
+            require_extra(module, "awm")
         import httpx
         import sqlalchemy
         from sqlalchemy.pool import StaticPool
@@ -291,9 +486,7 @@ class AWMApp:
         finally:
             scratch.close()
             self.proxy.target = None
-        self.app = namespace.get("app")
-        if self.app is None:
-            raise ValueError(f"{filename} defines no FastAPI 'app'")
+        self.app = _fastapi_instance(namespace, filename)
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app),
             base_url="http://awm.local",
@@ -321,46 +514,12 @@ class AWMApp:
         return body
 
 
-def _endpoint_tool(app: AWMApp, endpoint: dict[str, Any]) -> ToolDef:
-    from pydantic import ConfigDict, Field, create_model
-
-    from psignal.world import ActionSpec
-
-    name = endpoint["operation_id"]
-    params: dict[str, dict[str, Any]] = endpoint.get("request_params") or {}
-    fields: dict[str, Any] = {}
-    for pname, pspec in params.items():
-        kind = _TYPES.get(str(pspec.get("type", "string")).lower().split("[")[0].strip(), str)
-        desc = pspec.get("description")
-        if pspec.get("required"):
-            fields[pname] = (kind, Field(..., description=desc))
-        else:
-            fields[pname] = (kind | None, Field(None, description=desc))
-    model = create_model(f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields)  # type: ignore[call-overload]
-    summary = endpoint.get("summary") or name
-    description = endpoint.get("description")
-    text = f"{summary}. {description}" if description and description != summary else summary
-    method, path_template = str(endpoint.get("method", "GET")).upper(), str(endpoint["path"])
-
-    def call(conn: sqlite3.Connection, **arguments: Any) -> Any:
-        path, query, body = path_template, {}, {}
-        for key, value in arguments.items():
-            if value is None:
-                continue
-            where = (params.get(key) or {}).get("param_type", "query")
-            if where == "path":
-                path = path.replace("{" + key + "}", str(value))
-            elif where == "body":
-                body[key] = value
-            else:
-                query[key] = value
-        kwargs: dict[str, Any] = {"params": query} if query else {}
-        if body or method in ("POST", "PUT", "PATCH"):
-            kwargs["json"] = body
-        return app.request(conn, method, path, **kwargs)
-
-    call.__name__ = name
-    return ToolDef(name, call, ActionSpec.from_model(name, text, model))
+def spec_from_app(app: Any) -> dict[str, Any]:
+    """The tool spec (gen_spec shape) of a loaded FastAPI app, read from ``app.openapi()``."""
+    openapi = getattr(app, "openapi", None)
+    if not callable(openapi):
+        raise OpenAPIError(f"the app ({type(app).__name__}) has no openapi(); is it a FastAPI instance?")
+    return spec_from_openapi(openapi(), route_names(app))
 
 
 def _wrap_verifier(code: str, name: str) -> Callable[..., Any]:
@@ -398,16 +557,11 @@ def load_awm_runtime(
     """Tools (one per API endpoint) and verifiers of an imported AWM env folder."""
     if image is None:
         raise ValueError("the database image could not be built (see schema.sql/seed.sql problems)")
-    for module in ("fastapi", "sqlalchemy"):  # imported AWM apps are FastAPI + SQLAlchemy programs
-        require_extra(module, "awm")
     app = AWMApp((path / APP_FILE).read_text(encoding="utf-8"), str(path / APP_FILE), image)
     spec = json.loads((path / SPEC_FILE).read_text(encoding="utf-8")) if (path / SPEC_FILE).is_file() else {}
-    tools: dict[str, ToolDef] = {}
-    for group in spec.get("api_groups", []):
-        for endpoint in group.get("endpoints", []):
-            if endpoint.get("operation_id") and endpoint.get("path"):
-                tool = _endpoint_tool(app, endpoint)
-                tools[tool.name] = tool
+    if not spec.get("api_groups"):  # no gen_spec row (or a hand-made folder): the app describes itself
+        spec = spec_from_app(app.app)
+    tools = tools_from_spec(app.request, spec)
     codes = (
         json.loads((path / VERIFIERS_FILE).read_text(encoding="utf-8"))
         if (path / VERIFIERS_FILE).is_file()

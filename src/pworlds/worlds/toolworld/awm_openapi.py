@@ -13,6 +13,7 @@ Tool names are stable (same app → same names, in route order) and valid MCP to
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -122,7 +123,9 @@ def _type_word(schema: Mapping[str, Any]) -> str:
     return "string"
 
 
-def spec_from_openapi(document: Mapping[str, Any], names: Mapping[tuple[str, str], str] | None = None) -> dict:
+def spec_from_openapi(
+    document: Mapping[str, Any], names: Mapping[tuple[str, str], str] | None = None
+) -> dict:
     """The ``api_spec`` (gen_spec shape) of an OpenAPI 3 document; ``names`` from ``route_names(app)``."""
     if not isinstance(document.get("paths"), Mapping):
         raise OpenAPIError("the OpenAPI document has no 'paths'")
@@ -161,18 +164,21 @@ def _params(
 ) -> dict[str, dict[str, Any]]:
     params: dict[str, dict[str, Any]] = {}
 
-    def add(name: str, location: str, schema: dict[str, Any], required: bool, description: str | None) -> None:
+    def add(
+        name: str, location: str, schema: dict[str, Any], required: bool, description: str | None
+    ) -> None:
         arg = name if _NAME_OK.match(name) and not name.startswith("_") else re.sub(r"\W+", "_", name)
         arg = arg.strip("_") or "value"
         while arg in params:
             arg = f"{location}_{arg}"
-        entry = {
-            "type": _type_word(schema),
-            "param_type": location,
-            "required": required,
-            "description": description or schema.get("description"),
-            "schema": schema,
-        }
+        text = description or schema.get("description")
+        if not required and schema.get("default") is not None:
+            default = json.dumps(schema["default"])
+            text = f"{text} (default {default})" if text else f"default {default}"
+        entry: dict[str, Any] = {"type": _type_word(schema), "param_type": location, "required": required}
+        if text:
+            entry["description"] = text
+        entry["schema"] = schema
         if arg != name:
             entry["wire_name"] = name
         params[arg] = entry
@@ -215,7 +221,7 @@ def _python_type(schema: Mapping[str, Any], word: str) -> Any:
     """A pydantic-friendly annotation for a (resolved) JSON schema; falls back to the gen_spec type word."""
     if not schema:
         return _TYPES.get(word.lower().split("[")[0].strip(), str)
-    if "enum" in schema and schema["enum"]:
+    if schema.get("enum"):
         return Literal[tuple(schema["enum"])]  # type: ignore[valid-type]
     alts = schema.get("anyOf") or schema.get("oneOf")
     if alts:
