@@ -482,7 +482,9 @@ class AWMApp:
             "DATABASE_PATH": "sqlite://",
         }
         try:
-            exec(compile(source, filename, "exec"), namespace)  # trusted-by-user code (see module docstring)
+            exec(
+                compile(source, filename, "exec", dont_inherit=True), namespace
+            )  # trusted-by-user code (see module docstring)
         finally:
             scratch.close()
             self.proxy.target = None
@@ -509,9 +511,21 @@ class AWMApp:
         except ValueError:
             body = response.text
         if response.status_code >= 400:
-            detail = body.get("detail", body) if isinstance(body, dict) else body
-            raise ValueError(f"HTTP {response.status_code}: {json.dumps(detail, default=str)[:500]}")
+            raise ValueError(f"HTTP {response.status_code}: {_detail_text(body)}"[:500])
         return body
+
+
+def _detail_text(body: Any) -> str:
+    """FastAPI's error body as one line: ``detail`` text, or ``field: message`` per validation error."""
+    detail = body.get("detail", body) if isinstance(body, dict) else body
+    if isinstance(detail, str):
+        return _one_line(detail)
+    if isinstance(detail, list) and all(isinstance(d, dict) and "msg" in d for d in detail):
+        return "; ".join(
+            f"{'.'.join(str(x) for x in d.get('loc', []) if x not in ('body', 'query', 'path'))}: {d['msg']}"
+            for d in detail
+        )
+    return json.dumps(detail, default=str)
 
 
 def spec_from_app(app: Any) -> dict[str, Any]:
@@ -524,7 +538,9 @@ def spec_from_app(app: Any) -> dict[str, Any]:
 
 def _wrap_verifier(code: str, name: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"__name__": f"pworlds_awm_{name}"}
-    exec(compile(code, f"{VERIFIERS_FILE}:{name}", "exec"), namespace)  # trusted-by-user code
+    exec(
+        compile(code, f"{VERIFIERS_FILE}:{name}", "exec", dont_inherit=True), namespace
+    )  # trusted-by-user code
     fn = namespace.get("verify_task_completion")
     if fn is None:
         raise ValueError(f"{name}: the AWM verifier code defines no verify_task_completion")

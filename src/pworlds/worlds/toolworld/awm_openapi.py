@@ -142,7 +142,7 @@ def spec_from_openapi(
                 continue
             where = f"{method.upper()} {path}"
             raw = (names or {}).get((path, method.upper())) or op.get("operationId")
-            raw = raw or f"{method}_{path}"
+            raw = raw or "_".join([method, *re.findall(r"[A-Za-z0-9]+", path)])
             endpoint = {
                 "operation_id": tool_name(str(raw), taken),
                 "path": path,
@@ -241,6 +241,23 @@ def _python_type(schema: Mapping[str, Any], word: str) -> Any:
     return Any
 
 
+_CONSTRAINTS = {
+    "minimum": "ge", "maximum": "le", "exclusiveMinimum": "gt", "exclusiveMaximum": "lt",
+    "minLength": "min_length", "maxLength": "max_length", "pattern": "pattern",
+}  # fmt: skip
+
+
+def _constraints(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Field limits the server would enforce anyway (FastAPI answers 422), checked before the call instead."""
+    found = [schema] + [a for a in schema.get("anyOf") or [] if isinstance(a, Mapping)]
+    limits = {}
+    for node in found:
+        for key, kw in _CONSTRAINTS.items():
+            if isinstance(node.get(key), int | float | str) and not isinstance(node.get(key), bool):
+                limits[kw] = node[key]
+    return limits
+
+
 def endpoint_tool(request: Request, endpoint: Mapping[str, Any], name: str) -> ToolDef:
     """One tool calling ``endpoint`` through ``request``; arguments typed and validated by a pydantic model."""
     import sqlite3
@@ -250,21 +267,32 @@ def endpoint_tool(request: Request, endpoint: Mapping[str, Any], name: str) -> T
     from psignal.world import ActionSpec
 
     params: dict[str, dict[str, Any]] = dict(endpoint.get("request_params") or {})
-    fields: dict[str, Any] = {}
     internal: dict[str, str] = {}  # pydantic field name → argument name (differ for names BaseModel owns)
-    for pname, pspec in params.items():
-        kind = _python_type(pspec.get("schema") or {}, str(pspec.get("type", "string")))
-        field = pname if pname not in _RESERVED and not pname.startswith("model_") else f"arg_{pname}"
-        internal[field] = pname
-        opts: dict[str, Any] = {"description": pspec.get("description")}
-        if field != pname:
-            opts["alias"] = pname
-        if pspec.get("required"):
-            fields[field] = (kind, Field(..., **opts))
-        else:
-            fields[field] = (kind | None, Field(None, **opts))
-    config = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces=())
-    model = create_model(f"{name}_arguments", __config__=config, **fields)  # type: ignore[call-overload]
+
+    def build(with_limits: bool) -> type[BaseModel]:
+        fields: dict[str, Any] = {}
+        for pname, pspec in params.items():
+            kind = _python_type(pspec.get("schema") or {}, str(pspec.get("type", "string")))
+            field = pname if pname not in _RESERVED and not pname.startswith("model_") else f"arg_{pname}"
+            internal[field] = pname
+            opts: dict[str, Any] = {"description": pspec.get("description")}
+            if with_limits:
+                opts.update(_constraints(pspec.get("schema") or {}))
+            if field != pname:
+                opts["alias"] = pname
+            if pspec.get("required"):
+                fields[field] = (kind, Field(..., **opts))
+            else:
+                fields[field] = (kind | None, Field(None, **opts))
+        config = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces=())
+        model = create_model(f"{name}_arguments", __config__=config, **fields)  # type: ignore[call-overload]
+        model.model_json_schema()  # limits that do not fit the type fail here, not on the first call
+        return model
+
+    try:
+        model = build(with_limits=True)
+    except Exception:  # e.g. a 'minimum' on a string: leave such checks to the server
+        model = build(with_limits=False)
     summary = endpoint.get("summary") or name
     description = endpoint.get("description")
     text = f"{summary}. {description}" if description and description != summary else str(summary)
