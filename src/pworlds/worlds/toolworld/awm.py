@@ -455,6 +455,8 @@ class AWMApp:
         self.proxy = _ConnectionProxy()
         self.lock = threading.Lock()
         self.request_timeout_s = request_timeout_s
+        # trusted-by-user code (see module docstring); dont_inherit: not this module's postponed annotations
+        code = compile(source, filename, "exec", dont_inherit=True)
         scratch = open_image(image.data)
         self.proxy.target = scratch
         engines: list[Any] = []
@@ -482,9 +484,9 @@ class AWMApp:
             "DATABASE_PATH": "sqlite://",
         }
         try:
-            exec(
-                compile(source, filename, "exec", dont_inherit=True), namespace
-            )  # trusted-by-user code (see module docstring)
+            exec(code, namespace)
+        except SystemExit as exc:  # a script-style app must not end the process that loads it
+            raise RuntimeError(f"{filename} called exit({exc.code})") from exc
         finally:
             scratch.close()
             self.proxy.target = None
@@ -538,9 +540,7 @@ def spec_from_app(app: Any) -> dict[str, Any]:
 
 def _wrap_verifier(code: str, name: str) -> Callable[..., Any]:
     namespace: dict[str, Any] = {"__name__": f"pworlds_awm_{name}"}
-    exec(
-        compile(code, f"{VERIFIERS_FILE}:{name}", "exec", dont_inherit=True), namespace
-    )  # trusted-by-user code
+    exec(compile(code, f"{VERIFIERS_FILE}:{name}", "exec", dont_inherit=True), namespace)  # trusted code
     fn = namespace.get("verify_task_completion")
     if fn is None:
         raise ValueError(f"{name}: the AWM verifier code defines no verify_task_completion")
