@@ -97,7 +97,8 @@ CASES: list[tuple[str, Edit, str]] = [
             "    raise RuntimeError('cannot read\\nthe database')\n",
         ),
         r"gen_verifier\.pure_code\.jsonl: scenario 'clinic_appointments': task_idx 1: the verifier fails on the "
-        r"untouched database: verify_task_1 raised RuntimeError: cannot read the database$",
+        r"untouched database: verify_task_1 raised RuntimeError: cannot read the database \(fix the row, or "
+        r"import with --no-check\)$",
     ),
     (
         "verifier without verify_task_completion",

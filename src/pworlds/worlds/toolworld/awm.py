@@ -9,6 +9,11 @@ The AWM-1K dataset keeps each scenario as rows of JSONL files: ``gen_scenario`` 
 
 ``import_awm`` writes one pworlds env folder per scenario (env.yaml with generator ``awm-import``,
 schema.sql, seed.sql, tasks.yaml, plus ``awm_app.py``, ``awm_spec.json`` and ``awm_verifiers.json``).
+A scenario without a ``gen_spec`` row gets its tools from the app's own ``app.openapi()``
+(``awm_openapi``). Task entries may be plain text (as published) or ``{"task": text, ...}`` with pworlds
+task keys (``solution``, ``answer``, ``negative``, ``tags``) so ``pworlds env check`` can run a reference
+solution. Scenarios are staged and loaded as the runtime will before anything lands in the output folder;
+each failure is one line naming the source file and scenario.
 
 At run time the app is executed once per env in this process, its ``create_engine`` is redirected to the
 episode's in-memory database (through a connection proxy), and tools are HTTP calls through
@@ -329,7 +334,7 @@ def _prepare(folder: Path, name: str, src: _Source, *, check: bool) -> None:
         if verdict.status == "verifier_error":
             raise AWMImportError(
                 f"{verifier_where}: task_idx {vname.rsplit('_', 1)[-1]}: the verifier fails on the untouched "
-                f"database: {_one_line(verdict.message)}"
+                f"database: {_one_line(verdict.message)} (fix the row, or import with --no-check)"
             )
     _, problems = inspect_env(folder)
     if problems:
