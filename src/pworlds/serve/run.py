@@ -8,12 +8,15 @@ own episode, stateless (2026-07-28) clients use episode handles (see ``pworlds.s
 from __future__ import annotations
 
 import sys
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import anyio
 
 from pworlds.serve.server import WorldServer
 from pworlds.serve.target import ServeTarget
+
+if TYPE_CHECKING:
+    from pworlds.serve.http_app import McpHttpApp
 
 Transport = Literal["stdio", "http"]
 DEFAULT_PORT = 8765
@@ -58,9 +61,30 @@ def serve_http(
     import uvicorn
 
     adapter = WorldServer(target, max_sessions=max_sessions)
-    app = adapter.build().streamable_http_app(host=host, max_sessions=max_sessions, json_response=True)
+    app = http_app(adapter, host=host, max_sessions=max_sessions)
     print(f"pworlds serve: {target.world} on http://{host}:{port}/mcp", file=sys.stderr, flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, **UVICORN_OPTIONS)
     finally:
         adapter.registry.close_all()
+
+
+UVICORN_OPTIONS: dict[str, Any] = {
+    "lifespan": "on",
+    "access_log": False,  # a log line per call
+    "proxy_headers": False,  # an extra middleware per request; nothing here reads the client address
+    "server_header": False,
+}
+"""uvicorn settings for the MCP endpoint; uvicorn picks httptools and uvloop by itself when installed."""
+
+
+def http_app(adapter: WorldServer, *, host: str, max_sessions: int | None) -> McpHttpApp:
+    """The ASGI app serving ``adapter`` at ``/mcp``: the SDK's session manager without Starlette around it.
+
+    JSON responses (``json_response=True``): every pworlds tool answers with one result and sends no
+    progress notifications, so an SSE stream per call would only add framing on both sides.
+    """
+    from pworlds.serve.http_app import McpHttpApp, session_manager
+
+    manager = session_manager(adapter.build(), host=host, json_response=True, max_sessions=max_sessions)
+    return McpHttpApp(manager)

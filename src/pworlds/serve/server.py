@@ -72,7 +72,11 @@ class WorldServer:
             for spec in actions
         ]
         self.tools = [*world_tools, *control]
-        self._schemas = {tool.name: tool.input_schema for tool in self.tools}
+        # Only schemas that declare ``x-mcp-header`` parameters have Mcp-Param-* headers to check; for the
+        # rest the SDK's check walks the whole schema per call and can never reject (see input_schema).
+        self._schemas = {
+            tool.name: tool.input_schema for tool in self.tools if _declares_headers(tool.input_schema)
+        }
         self._control = {
             "env_reset": self._env_reset,
             "env_tasks": self._env_tasks,
@@ -124,7 +128,12 @@ class WorldServer:
         return server
 
     def input_schema(self, name: str) -> dict[str, Any] | None:
-        """A tool's input schema by name (the SDK checks ``Mcp-Param-*`` headers against it)."""
+        """A tool's input schema by name, for the SDK's ``Mcp-Param-*`` header check (2026-07-28 HTTP).
+
+        ``None`` for a tool whose schema declares no ``x-mcp-header`` parameter: the check compares each
+        declared parameter with its header and ignores undeclared headers, so without declarations it
+        passes every request, and ``None`` tells the SDK to skip the walk.
+        """
         return self._schemas.get(name)
 
     async def call_tool(
@@ -298,6 +307,11 @@ class WorldServer:
         async with episode.lock:
             self.registry.close(episode)
         return _ok(f"episode {episode.handle[:8]}… closed", {"episode": episode.handle, "closed": True})
+
+
+def _declares_headers(schema: Mapping[str, Any]) -> bool:
+    """Whether ``x-mcp-header`` occurs anywhere in ``schema`` (errs towards True: then the SDK checks)."""
+    return "x-mcp-header" in json.dumps(schema, default=str)
 
 
 def tracer_configured() -> bool:
