@@ -99,7 +99,6 @@ def build_procedural_env(root: Path, tables: int = 20, rows_per_table: int = 100
 # ----------------------------------------------------------------------------- in-process measurements
 def bench_inprocess(env_path: Path) -> dict[str, Any]:
     from psignal.trace import step_event
-    from psignal.world import state_hash
     from pworlds.worlds.toolworld import ToolWorld
     from pworlds.worlds.toolworld.episode import Episode
     from pworlds.worlds.toolworld.loader import load_env
@@ -167,7 +166,7 @@ def bench_inprocess(env_path: Path) -> dict[str, Any]:
                 result = world.step(action)
                 if with_trace:  # what a task folder does per step: psignal.trace's event, serialised
                     # exactly as TraceWriter.append does (json.dumps, not canonical_json), kept in memory
-                    event = step_event(n, action, result, state_hash(world.state()))
+                    event = step_event(n, action, result, world.state_hash())
                     events.append(
                         (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
                     )

@@ -67,6 +67,8 @@ def _play(world: World, actions: list[Action], problems: list[str], label: str) 
         result = world.step(action)
         state = world.state()  # once per step: for file-backed worlds it reads the workspace
         after_world, after = state_hash(state["world"]), state_hash(state)
+        if world.state_hash() != after:
+            problems.append(f"{label}: state_hash() after {action['name']!r} is not the hash of state()")
         if "text" not in result.observation:
             problems.append(f"{label}: observation of {action['name']!r} has no 'text'")
         if not result.valid and before != after_world:

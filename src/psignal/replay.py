@@ -19,7 +19,7 @@ from typing import Any
 from psignal.errors import PworldsError, TraceError
 from psignal.registry import make_world
 from psignal.trace import read_trace
-from psignal.world import World, state_hash
+from psignal.world import World
 
 COMPARED = ("valid", "reward", "terminated", "truncated", "state_hash")
 
@@ -103,13 +103,13 @@ def _replay_into(world: World, events: Sequence[Mapping[str, Any]], report: Repl
             episode += 1
             report.episodes = episode
             world.reset(task=event["task"], seed=event["seed"])
-            actual = state_hash(world.state())
+            actual = world.state_hash()
             if actual != event["state_hash"]:
                 report.divergence = Divergence(line, episode, 0, "state_hash", event["state_hash"], actual)
                 return
         elif kind == "step":
             result = world.replay_step(event["action"], event.get("info") or {})
-            actual_hash = state_hash(world.state())
+            actual_hash = world.state_hash()
             report.steps += 1
             extra = result.info.get("replay") if result.info else None
             if extra:

@@ -254,7 +254,7 @@ class TaskDir:
             self._begin_episode(world.reset(task=event["task"], seed=event["seed"]))
         else:
             return
-        if state_hash(world.state()) != event["state_hash"]:
+        if world.state_hash() != event["state_hash"]:
             raise TaskDirError(
                 f"{self.root / TRACE_FILE}: recovering past the checkpoint diverged at a {kind} event; "
                 "run `pworlds replay` to see where"
@@ -279,7 +279,7 @@ class TaskDir:
         applied = normalize_action(action)
         result = world.step(applied)
         self._record(result)
-        synced = self._writer.append(step_event(world.steps, applied, result, state_hash(world.state())))
+        synced = self._writer.append(step_event(world.steps, applied, result, world.state_hash()))
         if result.done:
             reason = "terminated" if result.terminated else "truncated"
             synced = self._writer.append(end_event(reason, self.status["return"], world.steps)) or synced

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
 from psignal.errors import TraceError, UsageError
-from psignal.hashing import state_hash
 from psignal.jsontext import reusable_encoder
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ def episode_event(kind: Literal["start", "reset"], world: World, observation: Ma
         "seed": world.seed,
         "instruction": world.instruction(),
         "actions": [spec.to_tool() for spec in world.actions()],
-        "state_hash": state_hash(world.state()),
+        "state_hash": world.state_hash(),
         "observation": dict(observation),
         "time": now(),
     }

@@ -21,8 +21,11 @@ Contract (checked by ``psignal.check``):
 
 from __future__ import annotations
 
+import functools
 import json
 import random
+import types
+import typing
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,6 +130,33 @@ class TaskInfo:
 
 
 _JSON_TYPES = {"string", "integer", "number", "boolean", "array", "object", "null"}
+_PLAIN_LEAVES = (int, float, str, bool, type(None), Any)
+
+
+def _plain_hint(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin is None:
+        return hint in _PLAIN_LEAVES
+    if origin is typing.Literal:
+        return True
+    return origin in (typing.Union, types.UnionType, list, dict) and all(
+        _plain_hint(a) for a in typing.get_args(hint)
+    )
+
+
+@functools.cache
+def _plain_fields(model: type[BaseModel]) -> bool:
+    """True when every field is JSON scalars, lists, dicts, unions or literals (no nested models, no
+    serializers and no extras): then the validated fields are already what ``model_dump`` returns,
+    and arguments, validated on every step, skip the serializer pass."""
+    return (
+        model.model_config.get("extra") != "allow"
+        and not model.__pydantic_decorators__.field_serializers
+        and not model.__pydantic_decorators__.model_serializers
+        and not model.model_computed_fields
+        and not any(f.exclude for f in model.model_fields.values())
+        and all(_plain_hint(f.annotation) for f in model.model_fields.values())
+    )
 
 
 @dataclass(frozen=True)
@@ -157,7 +187,10 @@ class ActionSpec:
             return {}
         if self.model is not None:
             try:
-                return self.model.model_validate(dict(arguments)).model_dump()
+                validated = self.model.model_validate(
+                    arguments if type(arguments) is dict else dict(arguments)
+                )
+                return dict(validated.__dict__) if _plain_fields(self.model) else validated.model_dump()
             except ValidationError as exc:
                 problems = "; ".join(
                     f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()
@@ -370,6 +403,15 @@ class World(ABC):
             "truncated": self.truncated,
             "world": self._state(),
         }
+
+    def state_hash(self) -> str:
+        """``psignal.hashing.state_hash(self.state())``: what every trace event records.
+
+        Worlds whose state has a large part that changes by appending (toolworld's call log) may
+        override this to avoid re-encoding that part every step; the override must return exactly
+        the definition's value (``pworlds check`` compares the two on every step).
+        """
+        return state_hash(self.state())
 
     def restore(self, state: Mapping[str, Any]) -> None:
         try:

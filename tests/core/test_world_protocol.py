@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, computed_field
 
 from psignal.errors import EpisodeStateError, StateError, UnknownTaskError, UsageError
 from psignal.world import ActionSpec, StepResult, normalize_action, state_hash
@@ -133,6 +135,50 @@ def test_action_spec_from_model_validates_and_generates() -> None:
     assert spec.to_tool()["function"]["parameters"]["required"] == ["steps"]
     generated = spec.generate(random.Random(1))
     assert isinstance(generated["arguments"]["steps"], int)
+
+
+class _Inner(BaseModel):
+    x: int
+
+
+class _Nested(BaseModel):
+    inner: _Inner
+    tags: list[str] = []
+
+
+class _Computed(BaseModel):
+    a: int
+    hidden: int = Field(0, exclude=True)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def double(self) -> int:
+        return 2 * self.a
+
+
+class _Flat(BaseModel):
+    n: int
+    when: str | None = None
+    kind: Literal["a", "b"] = "a"
+    ids: list[int] = []
+    extra: dict[str, float | None] = {}
+
+
+@pytest.mark.parametrize(
+    ("model", "arguments"),
+    [
+        (_Flat, {"n": "4", "ids": ["1", 2], "extra": {"k": 1}}),
+        (_Flat, {"n": 1, "kind": "b", "when": None}),
+        (_Nested, {"inner": {"x": "5"}, "tags": ["t"]}),
+        (_Computed, {"a": 3, "hidden": 7}),
+    ],
+)
+def test_validated_arguments_are_what_model_dump_gives(model: type[BaseModel], arguments: dict) -> None:
+    """Flat argument models skip the serializer pass; the result must not differ from model_dump()."""
+    spec = ActionSpec.from_model("act", "Act.", model)
+    expected = model.model_validate(arguments).model_dump()
+    assert spec.validate(arguments) == expected
+    assert type(spec.validate(arguments)) is dict
 
 
 def test_step_result_is_frozen() -> None:

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from psignal.errors import ActionParseError, StateError
 from psignal.replay import replay_dir
@@ -218,3 +220,47 @@ def test_step_info_has_the_diff_and_hash_and_the_result_once(world: ToolWorld) -
     assert set(result.info) == {"tool", "db_diff", "db_hash"}
     assert result.observation["result"] is not None
     assert result.info["db_hash"] == world.state()["world"]["db_hash"]
+
+
+HOSTILE_TEXT = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(['"calls":""', '","calls":"', '\\"calls\\":\\"\\"', "é\u2028\x00", '"}]', "[]"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.builds(lambda n: {"name": "find_customer", "arguments": {"name": n}}, HOSTILE_TEXT),
+            st.builds(lambda n: {"name": "stock_of", "arguments": {"product_name": n}}, HOSTILE_TEXT),
+            st.builds(
+                lambda o, r: {"name": "cancel_order", "arguments": {"order_id": o, "reason": r}},
+                st.sampled_from([101, 102, 999]),
+                HOSTILE_TEXT,
+            ),
+        ),
+        max_size=6,
+    ),
+    st.one_of(st.none(), HOSTILE_TEXT),
+)
+def test_fast_state_hash_is_the_hash_of_state_for_any_calls_and_answer(
+    calls: list, answer: str | None
+) -> None:
+    """ToolWorld.state_hash splices the escaped call log into the state's JSON; hostile text in the
+    arguments, the answer or the verdict must never make it differ from the definition."""
+    from psignal.hashing import state_hash
+
+    world = ToolWorld({"env": str(MINI_SHOP)})
+    try:
+        world.reset(task="cancel_pending_order")
+        assert world.state_hash() == state_hash(world.state())
+        for call in [*calls, {"name": "finish", "arguments": {"answer": answer}}]:
+            world.step(call)
+            assert world.state_hash() == state_hash(world.state())
+        restored = ToolWorld({"env": str(MINI_SHOP)})
+        restored.restore(world.state())
+        assert restored.state_hash() == world.state_hash()
+        restored.close()
+    finally:
+        world.close()

@@ -26,7 +26,7 @@ import anyio
 import anyio.to_thread
 
 from psignal.errors import EpisodeStateError, PworldsError, UsageError
-from psignal.world import Observation, StepResult, World, state_hash
+from psignal.world import Observation, StepResult, World
 from pworlds.serve.target import ServeTarget
 
 T = TypeVar("T")
@@ -95,7 +95,7 @@ class Episode:
             "return": round(self.total_reward, 10),
             "terminated": world.terminated,
             "truncated": world.truncated,
-            "state_hash": state_hash(world.state()),
+            "state_hash": world.state_hash(),
         }
 
     def close(self) -> None:

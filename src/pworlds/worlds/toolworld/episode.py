@@ -358,6 +358,8 @@ class Episode:
         self.conn.create_function(LOG_FUNCTION, 3, self._record)
         self._reader = self.conn.cursor()
         self._reader.row_factory = None
+        self._control = self.conn.cursor()
+        """Runs SAVEPOINT/RELEASE: conn.execute() would build a throwaway cursor twice per call."""
         if data is not None and not has_triggers(self.conn):
             install_triggers(self.conn, image.tables)  # a db.sqlite saved without instrumentation
         self.conn.set_authorizer(self._authorize)
@@ -417,7 +419,7 @@ class Episode:
         conn = self.conn
         self._log.clear()
         if not self._open:
-            conn.execute(self._begin)
+            self._control.execute(self._begin)
             self._open = True
         changes = conn.total_changes
         if changes != self._synced:  # something wrote outside call(): forget the kept values
@@ -427,7 +429,7 @@ class Episode:
                 result = to_json_value(fn(conn, **arguments))
             if self._log or not self._lazy or conn.total_changes != changes:
                 diff, delta = self._collect() if self._log else ({}, 0)
-                conn.execute(self._commit)
+                self._control.execute(self._commit)
                 self._open = False
             else:
                 diff, delta = {}, 0
@@ -562,7 +564,7 @@ class Episode:
         if self._open:
             self._open = False
             if self.conn.in_transaction:
-                self.conn.execute(self._commit)
+                self._control.execute(self._commit)
 
     def _collect(self) -> tuple[dict[str, dict[str, list[Any]]], int]:
         """Net effect of the call: first old value per row (from the log) vs the row as it is now.

@@ -25,6 +25,7 @@ accepts a plain list (older state files).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -110,6 +111,9 @@ class ToolWorld(World):
         self._calls_text: list[str] = []
         """canonical_json of each call in ``calls`` (joined into the state's ``calls`` string)."""
         self._calls_joined: str | None = "[]"
+        self._calls_escaped: list[bytes] = []
+        """Each entry of ``_calls_text`` as it appears inside the state's canonical JSON (escaped, UTF-8)."""
+        self._escaped_joined: bytes | None = b"[]"
         self.trajectory: list[dict[str, Any]] = []
         self.answer: str | None = None
         self.verdict: Verdict | None = None
@@ -145,14 +149,17 @@ class ToolWorld(World):
         return self.observe()
 
     def _set_calls(self, calls: list[Action]) -> None:
-        self.calls = calls
-        self._calls_text = [_CANONICAL(c) for c in calls]
-        self._calls_joined = None
+        self.calls, self._calls_text, self._calls_escaped = [], [], []
+        for call in calls:
+            self._add_call(call)
+        self._calls_joined = self._escaped_joined = None
 
     def _add_call(self, call: Action) -> None:
         self.calls.append(call)
-        self._calls_text.append(_CANONICAL(call))
-        self._calls_joined = None
+        text = _CANONICAL(call)
+        self._calls_text.append(text)
+        self._calls_escaped.append(_CANONICAL(text)[1:-1].encode())
+        self._calls_joined = self._escaped_joined = None
 
     def observe(self) -> Observation:
         tools = ", ".join(s.name for s in self._specs_list)
@@ -250,6 +257,28 @@ class ToolWorld(World):
             "answer": self.answer,
             "verdict": None if self.verdict is None else self.verdict.model_dump(exclude_none=True),
         }
+
+    def state_hash(self) -> str:
+        """The definition's value without re-encoding the call log every step.
+
+        The canonical JSON of the state is the state with ``calls`` empty, with the escaped call log
+        spliced between that value's two quotes. The first ``"calls":""`` in that text is the world's
+        key: the keys before ``world`` hold scalars, ``answer`` (the one key before ``calls``) is a
+        string or null, and inside an encoded string every quote is escaped. The escaped log is kept
+        per call (``_add_call``) and sha256 takes the three parts in turn.
+        """
+        state = self.state()
+        world_state = state["world"]
+        world_state["calls"] = ""
+        text = _CANONICAL(state).encode()
+        cut = text.index(b'"calls":""') + len(b'"calls":"')
+        escaped = self._escaped_joined
+        if escaped is None:
+            escaped = self._escaped_joined = b"[" + b",".join(self._calls_escaped) + b"]"
+        digest = hashlib.sha256(text[:cut])
+        digest.update(escaped)
+        digest.update(text[cut:])
+        return digest.hexdigest()
 
     def _calls_state(self) -> str:
         if self._calls_joined is None:
