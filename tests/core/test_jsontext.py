@@ -48,17 +48,12 @@ def test_default_is_used_for_unknown_types_and_plain_strings_are_quoted() -> Non
 
 @settings(max_examples=200, deadline=None)
 @given(JSON_VALUES)
-def test_canonical_json_and_trace_lines_match_json_dumps(value: Any) -> None:
-    """State hashes and trace lines are taken over these bytes: they must be json.dumps' exactly."""
+def test_canonical_json_matches_json_dumps(value: Any) -> None:
+    """State hashes are taken over these bytes: they must be json.dumps' exactly."""
     from psignal.hashing import canonical_json
-    from psignal.trace import encode_event
 
     assert canonical_json(value) == json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    event = {"kind": "step", "observation": value}
-    assert (
-        encode_event(event) == (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     )
 
 
