@@ -37,7 +37,7 @@ from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
 from psignal.folder import atomic_write
-from psignal.hashing import canonical_json
+from psignal.hashing import canonical_json, floatless_canonical_bytes
 from psignal.jsontext import reusable_encoder
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
@@ -265,12 +265,16 @@ class ToolWorld(World):
         spliced between that value's two quotes. The first ``"calls":""`` in that text is the world's
         key: the keys before ``world`` hold scalars, ``answer`` (the one key before ``calls``) is a
         string or null, and inside an encoded string every quote is escaped. The escaped log is kept
-        per call (``_add_call``) and sha256 takes the three parts in turn.
+        per call (``_add_call``) and sha256 takes the three parts in turn. The test suite compares this
+        with the definition for hostile call arguments and answers.
         """
         state = self.state()
         world_state = state["world"]
         world_state["calls"] = ""
-        text = _CANONICAL(state).encode()
+        # until finish, the state is strings, integers, booleans and null: orjson's fast path applies
+        text = (
+            floatless_canonical_bytes(state) if world_state["verdict"] is None else _CANONICAL(state).encode()
+        )
         cut = text.index(b'"calls":""') + len(b'"calls":"')
         escaped = self._escaped_joined
         if escaped is None:
