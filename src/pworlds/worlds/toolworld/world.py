@@ -108,12 +108,12 @@ class ToolWorld(World):
             self.deterministic = False  # type: ignore[misc]
         self.episode: Episode | None = None
         self.calls: list[Action] = []
-        self._calls_text: list[str] = []
+        self._calls_log = "[]"
+        """canonical_json of each call in ``calls``, as the JSON array text the state carries."""
         """canonical_json of each call in ``calls`` (joined into the state's ``calls`` string)."""
-        self._calls_joined: str | None = "[]"
-        self._calls_escaped: list[bytes] = []
-        """Each entry of ``_calls_text`` as it appears inside the state's canonical JSON (escaped, UTF-8)."""
-        self._escaped_joined: bytes | None = b"[]"
+        self._escaped_log = bytearray(b"[")
+        """``_calls_log`` as it appears inside the state's canonical JSON (escaped, UTF-8), without its
+        closing bracket: extended in place per call."""
         self.trajectory: list[dict[str, Any]] = []
         self.answer: str | None = None
         self.verdict: Verdict | None = None
@@ -149,17 +149,19 @@ class ToolWorld(World):
         return self.observe()
 
     def _set_calls(self, calls: list[Action]) -> None:
-        self.calls, self._calls_text, self._calls_escaped = [], [], []
+        self.calls, self._calls_log, self._escaped_log = [], "[]", bytearray(b"[")
         for call in calls:
             self._add_call(call)
-        self._calls_joined = self._escaped_joined = None
 
     def _add_call(self, call: Action) -> None:
+        """Extend the call log and its escaped form in place (amortised O(1), no re-join per step)."""
+        first = not self.calls
         self.calls.append(call)
         text = _CANONICAL(call)
-        self._calls_text.append(text)
-        self._calls_escaped.append(_CANONICAL(text)[1:-1].encode())
-        self._calls_joined = self._escaped_joined = None
+        self._calls_log = ("[" if first else self._calls_log[:-1] + ",") + text + "]"
+        if not first:
+            self._escaped_log += b","
+        self._escaped_log += _CANONICAL(text)[1:-1].encode()
 
     def observe(self) -> Observation:
         tools = ", ".join(s.name for s in self._specs_list)
@@ -253,7 +255,7 @@ class ToolWorld(World):
         return {
             "env": self.env.id,
             "db_hash": self._episode().hash_hex,
-            "calls": self._calls_state(),
+            "calls": self._calls_log,
             "answer": self.answer,
             "verdict": None if self.verdict is None else self.verdict.model_dump(exclude_none=True),
         }
@@ -276,18 +278,11 @@ class ToolWorld(World):
             floatless_canonical_bytes(state) if world_state["verdict"] is None else _CANONICAL(state).encode()
         )
         cut = text.index(b'"calls":""') + len(b'"calls":"')
-        escaped = self._escaped_joined
-        if escaped is None:
-            escaped = self._escaped_joined = b"[" + b",".join(self._calls_escaped) + b"]"
         digest = hashlib.sha256(text[:cut])
-        digest.update(escaped)
+        digest.update(self._escaped_log)
+        digest.update(b"]")
         digest.update(text[cut:])
         return digest.hexdigest()
-
-    def _calls_state(self) -> str:
-        if self._calls_joined is None:
-            self._calls_joined = "[" + ",".join(self._calls_text) + "]"
-        return self._calls_joined
 
     def _restore(self, state: Mapping[str, Any]) -> None:
         try:
