@@ -466,40 +466,68 @@ def _across_processes(
 
 NOTES = """
 How to read it. A sequential client waits for each answer, so its calls/s is bounded by client CPU + server
-CPU + the two processes waking each other per call; client and server share the machine's 2 CPUs with
+CPU + the two processes waking each other per call; clients and server share the machine's 2 CPUs with
 whatever else runs. Wall-clock rates move a lot with other load (rows are interleaved over several rounds
 and each keeps its best round); *server CPU ms/call* (user+system time of the server process divided by the
-calls) and *client CPU ms/call* (the benchmark process) are the load-insensitive measures. `x8` rows run
-eight clients in the benchmark process, so on a 2-CPU machine they measure client contention more than
-server capacity; their client CPU is the sum over the eight.
+calls) and *client CPU ms/call* (all client processes of the row) are steadier, but on this shared VM they
+too move by 20-30% between rounds, so compare rows of one run only, and small differences not at all.
 
-Before these changes (same machine, `auto` mode only, SDK stdio transport, no uvloop/httptools): bare SDK
-stdio 242 calls/s (server 2.65 ms/call), pworlds stdio 276 (2.48 ms); HTTP bare 203, pworlds 198 (2.08 ms).
+Which rows reach issue 4's 300 calls/s over HTTP, and why:
 
-What decides the numbers (profiled with cProfile on both sides):
+* **The server: yes, with room to spare.** The *raw HTTP* rows take the Python client out of the picture:
+  one raw client makes about 900-1000 calls/s against `pworlds serve counter`, and four raw clients in
+  four processes 900-1200 calls/s, at 0.7-0.9 ms of server CPU per call (one event loop: about 1100-1400
+  calls/s of capacity on one core). pworlds costs the same server CPU per call as the trivial bare SDK
+  server within this machine's noise, while doing a real world step with a structured result.
+* **Several official clients: yes.** Four official clients in four processes make 400-550 calls/s; eight
+  in one process about 300-370 (they share one process's CPU, so that row measures the client process).
+* **One official client: not reliably** (about 240-350 calls/s between runs, for the bare SDK server as
+  well as for pworlds). The official client spends 2.2-2.9 ms of CPU per call on its own side (about half
+  in httpx2/httpcore2, the rest in the SDK's session, dispatcher and anyio streams and pydantic
+  validation), three times what the server spends; with the server's 0.7-1.0 ms a sequential call cannot
+  take less than about 3 ms of CPU, so one client tops out near 300-340 calls/s on an idle machine and
+  drops below 300 as soon as anything else runs. Nothing on the server side can lift that ceiling.
 
-* **stdio transport.** The SDK's `stdio_server` reads and writes through `anyio.wrap_file`, i.e. a worker-thread
-  round trip for every line read, every write and every flush (three per call). That was about half the
-  bare server's CPU per call. `pworlds serve` uses its own transport (`pworlds.serve.stdio`: pipes
-  registered with the event loop, same fd diversion and framing) plus uvloop when installed; the
-  "bare SDK (lowlevel), pworlds transport" rows show the same trivial server on it.
-* **protocol mode.** `auto` (2026-07-28) costs the server more per call than `legacy`: each request carries
-  its `_meta` envelope (protocol version, client info, capabilities), which the SDK validates into a fresh
-  per-request connection, and every result gets a `serverInfo` stamp. The client also pays for stamping.
-* **OpenTelemetry.** The SDK wraps every request in a span middleware even with no tracer provider
-  configured; pworlds drops it then (`WorldServer.build(tracing=None)` keeps it when a provider exists).
-* **HTTP.** The official client (httpx) costs 2-3 ms CPU per call, about twice the server, so it is the
-  ceiling for one client. On the server side uvicorn picks httptools and uvloop when they are installed
-  (both servers in this table get them); with h11 and the stock asyncio loop the server cost ~1.8 ms/call.
-* **What is left in pworlds itself** is small: a counter step, the episode lookup and building the result
-  are about 0.1 ms of a call; the rest is the SDK's JSON-RPC dispatch, request/result validation and the
-  transport. On the same transport pworlds costs 0-0.25 ms more server CPU per call than the trivial
-  bare server (a real world step, a bigger result, the episode handle).
-* **Client settings that do not matter here.** The client sends one `tools/list` per connection (its first
-  call fills the output-schema cache), not one per call; pworlds tools declare no `outputSchema`, so no
-  per-result JSON-schema validation runs; with no `log_level` opt-in the server sends no log notifications.
-  Choosing `mode="legacy"` is the one client setting that saves time (less stamping and validation on both
-  sides).
+This round (HTTP only), measured before/after with the same clients, interleaved in one run:
+
+* `pworlds serve --transport http` now runs the SDK's `StreamableHTTPSessionManager` behind a small ASGI
+  app of its own (`pworlds.serve.http_app`: `/mcp` to the manager, lifespan, `/mcp/` redirect, 404
+  elsewhere) instead of `streamable_http_app()`'s Starlette router and error middleware, and turns off
+  uvicorn's proxy-headers middleware and `server` header. Tools that declare no `x-mcp-header` parameter
+  report no input schema to the SDK's `Mcp-Param-*` check (it could never reject them, but walked the
+  schema on every call that had arguments, i.e. every stateless call carrying its episode handle).
+* Server CPU per call, raw client, median of 12 interleaved bursts (min in brackets): auto 0.68 -> 0.63
+  (0.56 -> 0.52) ms on a quiet machine, legacy 0.82 -> 0.72 (0.70 -> 0.62); official client: auto
+  1.08 -> 1.02, legacy 1.73 -> 1.55 ms. About 5-12% less: what is left is the SDK's.
+* Before this round (previous table, same machine): one official client 238 (auto) / 268 (legacy)
+  calls/s at 1.48 / 1.38 ms server CPU; eight in one process 323 / 341.
+
+Where the server's time goes (cProfile with a CPU clock, official client, auto mode): about 80% in the
+SDK's request handling (11 pydantic validations per call, header checks that re-decode the header list for
+every lookup, a fresh per-request connection object, a deep copy of the `serverInfo` stamp, result
+re-validation and JSON encoding), about 10% in uvicorn's HTTP protocol, and under 10% in pworlds: measured
+in-process, pworlds' own part of a call is about 25 us, of which the counter's step is about 19 us. The
+official client costs the server more than the raw one (about 1.0 vs 0.7 ms) because httpcore writes a
+request's headers and body in two sends (two wake-ups and parses) and sends more headers.
+
+Tried and dropped (no measurable change, interleaved A/B):
+
+* coalescing uvicorn's two writes per response (status+headers, body) into one send through a wrapping
+  transport: the server's system time is under 0.1 ms per call; its cost is Python, not syscalls;
+* client settings: `cache=None`, a pinned `mode="2026-07-28"` (skips only the connect-time probe), our own
+  `httpx2.AsyncClient(trust_env=False)` via `streamable_http_client(url, http_client=...)`: all within noise;
+  uvloop for the client's event loop was slower in three runs out of three;
+* a leaner result for the client to parse: the official client spends the same CPU per call on pworlds'
+  structured results as on the bare server's one-word text.
+
+Earlier rounds (stdio): the SDK's `stdio_server` reads and writes through `anyio.wrap_file`, a worker-thread
+round trip for every line read, every write and every flush; `pworlds serve` uses its own transport
+(`pworlds.serve.stdio`: pipes registered with the event loop, same fd diversion and framing) plus uvloop
+when installed ("bare SDK (lowlevel), pworlds transport" is the trivial server on it). `auto` (2026-07-28)
+costs more per call than `legacy` on stdio (per-request `_meta` envelope validated into a fresh connection,
+a `serverInfo` stamp on every result). The SDK's OpenTelemetry span middleware is dropped unless a tracer
+provider is configured. Before those changes: bare SDK stdio 242 calls/s (server 2.65 ms/call), pworlds
+stdio 276 (2.48 ms); HTTP bare 203, pworlds 198 (2.08 ms).
 """
 
 
