@@ -7,6 +7,7 @@ docs/perf/toolworld.md. Targets (issue 4): reset <= 100 us median for a 20-table
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import os
@@ -97,8 +98,47 @@ def build_procedural_env(root: Path, tables: int = 20, rows_per_table: int = 100
 
 
 # ----------------------------------------------------------------------------- in-process measurements
+def rate_window(world: Any, action: dict[str, Any], level: str, seconds: float) -> float:
+    """Tool calls/s over one window of 30-step episodes (then reset: the call log stays bounded).
+
+    ``step``: ``world.step`` alone (validation, transaction, diff, hash update). ``event``: plus the
+    trace event in memory — ``psignal.trace.step_event`` with the state hash, as a task folder builds
+    it (issue 4's definition). ``line``: plus its encoding as the trace.jsonl line (``encode_event``).
+    """
+    from psignal.trace import encode_event, step_event
+
+    world.reset(task="bump")
+    events: list[Any] = []
+    n, t_end = 0, time.perf_counter() + seconds
+    t0 = time.perf_counter()
+    while time.perf_counter() < t_end:
+        for _ in range(30):
+            result = world.step(action)
+            if level != "step":
+                event = step_event(n, action, result, world.state_hash())
+                events.append(encode_event(event) if level == "line" else event)
+            n += 1
+        world.reset(task="bump")
+        events.clear()
+    return n / (time.perf_counter() - t0)
+
+
+def raw_transaction_us() -> float:
+    """The issue's yardstick on this machine: a raw SQLite update+select transaction (issue: ~7 us)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, qty INTEGER, name TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, i, f"n{i}") for i in range(1000)])
+
+    def txn() -> None:
+        conn.execute("BEGIN")
+        conn.execute("UPDATE t SET qty = qty + 1 WHERE id = ?", (42,))
+        conn.execute("SELECT * FROM t WHERE id = ?", (42,)).fetchone()
+        conn.execute("COMMIT")
+
+    return min(median_us(txn, 5000) for _ in range(3))
+
+
 def bench_inprocess(env_path: Path) -> dict[str, Any]:
-    from psignal.trace import step_event
     from pworlds.worlds.toolworld import ToolWorld
     from pworlds.worlds.toolworld.episode import Episode
     from pworlds.worlds.toolworld.loader import load_env
@@ -152,34 +192,18 @@ def bench_inprocess(env_path: Path) -> dict[str, Any]:
         samples.append(time.perf_counter_ns() - t0)
     out["reset_us"] = statistics.median(samples) / 1000
 
-    def rate(action: dict[str, Any], with_trace: bool = True) -> float:
-        """Best of three 1-second windows: on a shared machine the other processes' load only subtracts."""
-        return max(rate_window(action, 1.0, with_trace) for _ in range(3))
-
-    def rate_window(action: dict[str, Any], seconds: float, with_trace: bool) -> float:
-        world.reset(task="bump")
-        events: list[bytes] = []
-        n, t_end = 0, time.perf_counter() + seconds
-        t0 = time.perf_counter()
-        while time.perf_counter() < t_end:
-            for _ in range(30):  # a 30-step episode, then reset (bounded call log in the state)
-                result = world.step(action)
-                if with_trace:  # what a task folder does per step: psignal.trace's event, serialised
-                    # exactly as TraceWriter.append does (json.dumps, not canonical_json), kept in memory
-                    event = step_event(n, action, result, world.state_hash())
-                    events.append(
-                        (json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-                    )
-                n += 1
-            world.reset(task="bump")
-            events.clear()
-        return n / (time.perf_counter() - t0)
-
     read = {"name": "get_item", "arguments": {"table": 3, "item_id": 42}}
     write = {"name": "adjust_qty", "arguments": {"table": 3, "item_id": 42, "delta": 1}}
-    out["read_calls_per_s"] = rate(read)
-    out["write_calls_per_s"] = rate(write)
-    out["write_calls_per_s_no_trace"] = rate(write, with_trace=False)
+    levels = ("step", "event", "line")
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(5):  # windows interleaved; each figure keeps its best (load on a shared VM only subtracts)
+        for kind, action in (("read", read), ("write", write)):
+            for level in levels:
+                rate = rate_window(world, action, level, 0.5)
+                best[kind, level] = max(best.get((kind, level), 0.0), rate)
+    for (kind, level), rate in best.items():
+        out[f"{kind}_{level}_per_s"] = rate
+    out["raw_txn_us"] = raw_transaction_us()
     world.close()
     return out
 
@@ -325,12 +349,25 @@ def calibration_ms() -> float:
     return min(median_us(lambda: sum(range(10**7)), 1) for _ in range(3)) / 1000
 
 
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--inprocess-only", action="store_true",
+        help="only the in-process figures (reset, episodes, tool-call rates); print, do not write docs/perf",
+    )  # fmt: skip
+    parser.add_argument("--memory", nargs=2, metavar=("ENV", "N"), help=argparse.SUPPRESS)  # internal: child
+    return parser.parse_args()
+
+
 def main() -> None:
     from pworlds.worlds.toolworld.awm import import_awm
     from pworlds.worlds.toolworld.envs import shipped_env_dirs
 
-    if len(sys.argv) == 4 and sys.argv[1] == "--memory":
-        print(bench_memory(sys.argv[2], int(sys.argv[3])))
+    args = parse_args()
+    if args.memory:
+        print(bench_memory(args.memory[0], int(args.memory[1])))
         return
     calib = calibration_ms()
     load = os.getloadavg()[0]
@@ -338,6 +375,10 @@ def main() -> None:
         tmp = Path(tmpdir)
         env_path = build_procedural_env(tmp)
         inproc = bench_inprocess(env_path)
+        if args.inprocess_only:
+            print(f"yardstick {calib:.0f} ms, load {load:.1f}")
+            print(json.dumps(inproc, indent=1, default=float))
+            return
         mem_proc = memory_in_subprocess(str(env_path))
         mem_shipped = {k: memory_in_subprocess(k) for k in shipped_env_dirs()}
         (awm_env,) = import_awm(AWM_SOURCE, tmp / "awm_envs")
@@ -354,9 +395,16 @@ def main() -> None:
         ("new episode from the per-image pool + first statement, + closing the previous episode "
          "(rewind of its 1 changed row into the pool), median", f"{inproc['pooled_first_read_us']:.0f} µs", ""),
         ("seeded image size", f"{inproc['image_kib']:.0f} KiB", ""),
-        ("tool calls/s, read (validation, txn, diff, trace event: `psignal.trace.step_event` + state hash, serialised as `TraceWriter.append` does, kept in memory; best of 3 × 1 s)", f"{inproc['read_calls_per_s']:,.0f}", "≥ 10,000"),
-        ("tool calls/s, write (same, 1 row changed → diff + hash update)", f"{inproc['write_calls_per_s']:,.0f}", "≥ 10,000"),
-        ("tool calls/s, write, without building trace events", f"{inproc['write_calls_per_s_no_trace']:,.0f}", ""),
+        ("raw SQLite update+select transaction on this machine (the issue measured ~7 µs), median",
+         f"{inproc['raw_txn_us']:.1f} µs", ""),
+        *[(f"tool calls/s, {kind}, {what}", f"{inproc[f'{kind}_{level}_per_s']:,.0f}",
+           "≥ 10,000" if level == "event" else "")
+          for kind in ("read", "write")
+          for level, what in (
+              ("step", "`world.step` alone (validation, transaction, DB diff, hash update)"),
+              ("event", "+ trace event in memory (`step_event` with the state hash): the issue's definition"),
+              ("line", "+ the event encoded as its trace.jsonl line"),
+          )],
         ("1,024 live episodes, 20-table env, after 5 write calls each: RSS added", f"{mem_proc:.0f} MiB",
          "≤ 512 MiB"),
         *[(f"1,024 live episodes, shipped env {k}, after its reference solutions: RSS added", f"{v:.0f} MiB",
