@@ -57,6 +57,7 @@ from pworlds.worlds.toolworld.verify import Verdict, run_code_verifier
 _CANONICAL = canonical_json
 _RESULT_TEXT = reusable_encoder(ensure_ascii=False, default=str)
 
+_FLOATLESS = frozenset({str, int, bool, type(None)})
 REWARDS = {"step": -0.01, "invalid": -0.05, "pass": 1.0, "fail": 0.0, "verifier_error": 0.0}
 DB_FILE = "db.sqlite"
 
@@ -157,11 +158,14 @@ class ToolWorld(World):
         """Extend the call log and its escaped form in place (amortised O(1), no re-join per step)."""
         first = not self.calls
         self.calls.append(call)
-        text = _CANONICAL(call)
+        # validated tool arguments are flat: without floats, orjson's canonical form is the definition's
+        floatless = all(type(v) in _FLOATLESS for v in call["arguments"].values())
+        text = floatless_canonical_bytes(call).decode() if floatless else _CANONICAL(call)
         self._calls_log = ("[" if first else self._calls_log[:-1] + ",") + text + "]"
         if not first:
             self._escaped_log += b","
-        self._escaped_log += _CANONICAL(text)[1:-1].encode()
+        # the call's JSON as a string inside the state's JSON (quotes and backslashes escaped)
+        self._escaped_log += floatless_canonical_bytes(text)[1:-1]
 
     def observe(self) -> Observation:
         tools = ", ".join(s.name for s in self._specs_list)
