@@ -475,18 +475,21 @@ too move by 20-30% between rounds, so compare rows of one run only, and small di
 Which rows reach issue 4's 300 calls/s over HTTP, and why:
 
 * **The server: yes, with room to spare.** The *raw HTTP* rows take the Python client out of the picture:
-  one raw client makes about 900-1000 calls/s against `pworlds serve counter`, and four raw clients in
-  four processes 900-1200 calls/s, at 0.7-0.9 ms of server CPU per call (one event loop: about 1100-1400
-  calls/s of capacity on one core). pworlds costs the same server CPU per call as the trivial bare SDK
-  server within this machine's noise, while doing a real world step with a structured result.
-* **Several official clients: yes.** Four official clients in four processes make 400-550 calls/s; eight
-  in one process about 300-370 (they share one process's CPU, so that row measures the client process).
-* **One official client: not reliably** (about 240-350 calls/s between runs, for the bare SDK server as
-  well as for pworlds). The official client spends 2.2-2.9 ms of CPU per call on its own side (about half
-  in httpx2/httpcore2, the rest in the SDK's session, dispatcher and anyio streams and pydantic
-  validation), three times what the server spends; with the server's 0.7-1.0 ms a sequential call cannot
-  take less than about 3 ms of CPU, so one client tops out near 300-340 calls/s on an idle machine and
-  drops below 300 as soon as anything else runs. Nothing on the server side can lift that ceiling.
+  one raw client makes about 950-1100 calls/s against `pworlds serve counter`, four raw clients in four
+  processes 1000-1200, at 0.6-0.75 ms of server CPU per call (one event loop: roughly 1300-1600 calls/s of
+  capacity on one core). pworlds spends 0-0.1 ms more server CPU per call than the trivial bare SDK server
+  (a real world step, and a larger structured result for the SDK to validate and encode).
+* **Several official clients: yes while the machine has CPU to spare.** Four official clients in four
+  processes made 417 (auto) / 527 (legacy) calls/s in their best rounds, but only 264-285 in the second run
+  (load average 3.7 on 2 CPUs): each call costs about 2.5-3.4 ms of client CPU plus 1 ms of server CPU, so
+  2 CPUs allow about 550 calls/s at best, minus whatever else runs. Eight clients in one process: 342 / 372
+  (they share one process, so that row measures the client process).
+* **One official client: no** (267 auto / 237 legacy here; the bare SDK server 347 / 236; 240-350 between
+  runs for both). The official client spends 2.2-2.9 ms of CPU per call on its own side (about half in
+  httpx2/httpcore2, the rest in the SDK's session, dispatcher and anyio streams and pydantic validation),
+  two to three times what the server spends; with the server's 0.7-1.2 ms a sequential call cannot take
+  less than about 3 ms of CPU, so one client tops out near 300-340 calls/s on an idle machine and drops
+  below 300 as soon as anything else runs. Nothing on the server side can lift that ceiling.
 
 This round (HTTP only), measured before/after with the same clients, interleaved in one run:
 
@@ -496,9 +499,10 @@ This round (HTTP only), measured before/after with the same clients, interleaved
   uvicorn's proxy-headers middleware and `server` header. Tools that declare no `x-mcp-header` parameter
   report no input schema to the SDK's `Mcp-Param-*` check (it could never reject them, but walked the
   schema on every call that had arguments, i.e. every stateless call carrying its episode handle).
-* Server CPU per call, raw client, median of 12 interleaved bursts (min in brackets): auto 0.68 -> 0.63
-  (0.56 -> 0.52) ms on a quiet machine, legacy 0.82 -> 0.72 (0.70 -> 0.62); official client: auto
-  1.08 -> 1.02, legacy 1.73 -> 1.55 ms. About 5-12% less: what is left is the SDK's.
+* Server CPU per call, median over 12-16 alternating bursts per side, in three A/B runs: raw client auto
+  0.68 -> 0.63, 0.61 -> 0.55 ms (one noisy run: no change), legacy 0.82 -> 0.72, 0.85 -> 0.84 (minimum
+  0.76 -> 0.62); official client auto 1.08 -> 1.02, 1.42 -> 1.30, legacy 1.73 -> 1.55, 1.46 -> 1.42. So
+  about 5-10% less; what is left is the SDK's.
 * Before this round (previous table, same machine): one official client 238 (auto) / 268 (legacy)
   calls/s at 1.48 / 1.38 ms server CPU; eight in one process 323 / 341.
 
@@ -516,9 +520,9 @@ Tried and dropped (no measurable change, interleaved A/B):
   transport: the server's system time is under 0.1 ms per call; its cost is Python, not syscalls;
 * client settings: `cache=None`, a pinned `mode="2026-07-28"` (skips only the connect-time probe), our own
   `httpx2.AsyncClient(trust_env=False)` via `streamable_http_client(url, http_client=...)`: all within noise;
-  uvloop for the client's event loop was slower in three runs out of three;
-* a leaner result for the client to parse: the official client spends the same CPU per call on pworlds'
-  structured results as on the bare server's one-word text.
+  uvloop for the client's event loop was slower in three rounds out of three;
+* smaller results: the official client spends about the same CPU per call on pworlds' structured results
+  as on the bare server's one-word text (measured side by side), so slimming results would not help it.
 
 Earlier rounds (stdio): the SDK's `stdio_server` reads and writes through `anyio.wrap_file`, a worker-thread
 round trip for every line read, every write and every flush; `pworlds serve` uses its own transport
@@ -592,7 +596,13 @@ def main() -> None:
     parser.add_argument("--mode", help=argparse.SUPPRESS)
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/perf/mcp.md alone")
     parser.add_argument("--save", type=Path, help="also save the measured rows as JSON to this file")
-    parser.add_argument("--render", type=Path, help="re-render the report from rows saved with --save")
+    parser.add_argument(
+        "--render",
+        type=Path,
+        nargs="+",
+        help="re-render the report from rows saved with --save; several files (runs of the same code) are "
+        "merged row by row, keeping each row's best round",
+    )
     args = parser.parse_args()
     if args.bare:
         run_bare(args.bare, args.transport, args.port)
@@ -602,8 +612,8 @@ def main() -> None:
         return
 
     if args.render:
-        saved = json.loads(args.render.read_text())
-        _report(saved["rows"], saved["header"], args.no_write)
+        rows, header = _merge_runs([json.loads(path.read_text()) for path in args.render])
+        _report(rows, header, args.no_write)
         return
     plan = _plan(args)
     # The machine is shared: interleave the configurations over several rounds and keep each one's best
@@ -630,6 +640,36 @@ def main() -> None:
     if args.save:
         args.save.write_text(json.dumps({"header": header, "rows": rows}))
     _report(rows, header, args.no_write)
+
+
+def _merge_runs(runs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """Rows of several saved runs, each row's best round by calls/s (rows keep the first run's order)."""
+    import re
+
+    def key(row: dict[str, Any]) -> tuple[str, ...]:
+        return (row["kind"], row["transport"], row["mode"], row["client"], row["clients"])
+
+    best: dict[tuple[str, ...], dict[str, Any]] = {}
+    for run in runs:
+        for row in run["rows"]:
+            if key(row) not in best or row["calls/s"] > best[key(row)]["calls/s"]:
+                best[key(row)] = row
+    rows = [best[key(row)] for row in runs[0]["rows"]]
+    header = runs[0]["header"]
+    if len(runs) > 1:
+        rounds = [
+            re.search(r"best of (\d+) interleaved rounds \(load average at the end: ([^)]*)\)", r["header"])
+            for r in runs
+        ]
+        if all(rounds):
+            total = sum(int(m.group(1)) for m in rounds if m)
+            loads = "; ".join(m.group(2) for m in rounds if m)
+            header = header.replace(
+                rounds[0].group(0),  # type: ignore[union-attr]
+                f"best of {total} interleaved rounds in {len(runs)} runs of the same code (load average at the "
+                f"end of each run: {loads})",
+            )
+    return rows, header
 
 
 def _report(rows: list[dict[str, Any]], header: str, no_write: bool) -> None:
