@@ -187,7 +187,8 @@ class ActionSpec:
             return {}
         if self.model is not None:
             try:
-                validated = self.model.model_validate(
+                # the model's validator itself: model_validate() is a Python wrapper around it (per step)
+                validated = self.model.__pydantic_validator__.validate_python(
                     arguments if type(arguments) is dict else dict(arguments)
                 )
                 return dict(validated.__dict__) if _plain_fields(self.model) else validated.model_dump()

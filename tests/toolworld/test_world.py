@@ -264,3 +264,10 @@ def test_fast_state_hash_is_the_hash_of_state_for_any_calls_and_answer(
         restored.close()
     finally:
         world.close()
+
+
+def test_result_text_is_compact_json_even_for_values_orjson_refuses() -> None:
+    from pworlds.worlds.toolworld.world import result_text
+
+    assert result_text({"id": 1, "name": "Mug é"}) == '{"id":1,"name":"Mug é"}'
+    assert json.loads(result_text([2**70, {"n": -(2**80)}])) == [2**70, {"n": -(2**80)}]

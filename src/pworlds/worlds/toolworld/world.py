@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import orjson
 from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
@@ -56,6 +57,16 @@ from pworlds.worlds.toolworld.verify import Verdict, run_code_verifier
 # Built once: json.dumps with options builds a new encoder per call.
 _CANONICAL = canonical_json
 _RESULT_TEXT = reusable_encoder(ensure_ascii=False, default=str)
+
+
+def result_text(result: Any) -> str:
+    """A tool result as the JSON text an agent reads: compact (orjson), or the stdlib encoder for what
+    orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(result).decode()
+    except TypeError:
+        return _RESULT_TEXT(result)
+
 
 _FLOATLESS = frozenset({str, int, bool, type(None)})
 REWARDS = {"step": -0.01, "invalid": -0.05, "pass": 1.0, "fail": 0.0, "verifier_error": 0.0}
@@ -210,7 +221,7 @@ class ToolWorld(World):
             return self.invalid(outcome.error or "the call failed", tool=name, db_diff={})
         self._add_call(action)
         self.trajectory.append({"action": action, "result": outcome.result, "db_diff": outcome.diff})
-        obs = {"text": _RESULT_TEXT(outcome.result), "result": outcome.result}
+        obs = {"text": result_text(outcome.result), "result": outcome.result}
         # the result is in the observation already; the trace event carries it once
         info = {"tool": name, "db_diff": outcome.diff, "db_hash": episode.hash_hex}
         return StepResult(obs, REWARDS["step"], False, False, True, info)
