@@ -166,3 +166,15 @@ def test_server_shuts_down_cleanly_on_sigint(http_server: Any) -> None:
     assert proc.wait(timeout=15) == 0
     assert proc.stderr is not None
     assert "Traceback" not in proc.stderr.read().decode()
+
+
+def test_only_tools_that_declare_header_parameters_hand_their_schema_to_the_header_check() -> None:
+    from pworlds.serve.server import WorldServer, _declares_headers
+    from pworlds.serve.target import parse_target
+
+    adapter = WorldServer(parse_target("counter"))
+    assert all(adapter.input_schema(tool.name) is None for tool in adapter.tools)
+    declared = {"type": "object", "properties": {"region": {"type": "string", "x-mcp-header": "Region"}}}
+    nested = {"type": "object", "properties": {"a": {"anyOf": [{"x-mcp-header": "A", "type": "string"}]}}}
+    assert _declares_headers(declared) and _declares_headers(nested)
+    assert not _declares_headers({"type": "object", "properties": {"episode": {"type": "string"}}})
