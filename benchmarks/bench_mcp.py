@@ -475,19 +475,19 @@ too move by 20-30% between rounds, so compare rows of one run only, and small di
 Which rows reach issue 4's 300 calls/s over HTTP, and why:
 
 * **The server: yes, with room to spare.** The *raw HTTP* rows take the Python client out of the picture:
-  one raw client makes about 950-1100 calls/s against `pworlds serve counter`, four raw clients in four
-  processes 1000-1200, at 0.6-0.75 ms of server CPU per call (one event loop: roughly 1300-1600 calls/s of
-  capacity on one core). pworlds spends 0-0.1 ms more server CPU per call than the trivial bare SDK server
+  one raw client makes about 1000-1100 calls/s against `pworlds serve counter`, four raw clients in four
+  processes 1150-1460, at 0.6-0.85 ms of server CPU per call (one event loop: roughly 1200-1600 calls/s of
+  capacity on one core). pworlds spends 0-0.15 ms more server CPU per call than the trivial bare SDK server
   (a real world step, and a larger structured result for the SDK to validate and encode).
 * **Several official clients: yes while the machine has CPU to spare.** Four official clients in four
-  processes made 417 (auto) / 527 (legacy) calls/s in their best rounds, but only 264-285 in the second run
-  (load average 3.7 on 2 CPUs): each call costs about 2.5-3.4 ms of client CPU plus 1 ms of server CPU, so
-  2 CPUs allow about 550 calls/s at best, minus whatever else runs. Eight clients in one process: 342 / 372
-  (they share one process, so that row measures the client process).
-* **One official client: no** (267 auto / 237 legacy here; the bare SDK server 347 / 236; 240-350 between
-  runs for both). The official client spends 2.2-2.9 ms of CPU per call on its own side (about half in
+  processes made 417 (auto) / 527 (legacy) calls/s in their best rounds, but only 264-285 in the run with
+  load average 3.7 on the 2 CPUs: each call costs about 2.5-3.4 ms of client CPU plus about 1 ms of server
+  CPU, so 2 CPUs allow about 550 calls/s at best, minus whatever else runs. Eight clients in one process:
+  404 / 372 (they share one process, so that row measures the client process).
+* **One official client: no** (best 267 auto / 260 legacy; the bare SDK server 347 / 236; 207-350 between
+  runs for both). The official client spends 2.2-3.4 ms of CPU per call on its own side (about half in
   httpx2/httpcore2, the rest in the SDK's session, dispatcher and anyio streams and pydantic validation),
-  two to three times what the server spends; with the server's 0.7-1.2 ms a sequential call cannot take
+  two to three times what the server spends; with the server's 0.7-1.4 ms a sequential call cannot take
   less than about 3 ms of CPU, so one client tops out near 300-340 calls/s on an idle machine and drops
   below 300 as soon as anything else runs. Nothing on the server side can lift that ceiling.
 
