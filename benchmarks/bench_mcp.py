@@ -712,7 +712,7 @@ def _summary(rows: list[dict[str, Any]]) -> str:
     ]
     text = "\n"
     if parts:
-        text += f"pworlds / bare lowlevel SDK, one official client: {', '.join(parts)}.\n"
+        text += f"pworlds / bare lowlevel SDK, one official client, best rounds: {', '.join(parts)} (HTTP rates of one client move by up to 30% between rounds; see below).\n"
     if http:
         text += f"pworlds over HTTP at >= 300 calls/s: {', '.join(meets) or 'none'}"
         text += f"; below: {', '.join(misses)}.\n" if misses else ".\n"
