@@ -15,10 +15,10 @@ the stateless 2026-07-28 protocol, every request carries its own ``_meta`` envel
 * ``pworlds counter``: ``pworlds serve counter``; calls alternate ``plus_one``/``minus_one`` (real world steps
   with structured results) on one episode.
 
-HTTP rows are measured with three kinds of client load: one official client; several official clients (eight
-in one process, or one per process); and a *raw HTTP client* (``RawMcpHttp``: ``http.client`` on one keep-alive
-connection, hand-written JSON-RPC with the same headers and ``_meta`` envelope as the official client). The
-raw client costs a tenth of the official one per call, so its rows measure the server rather than the client.
+HTTP rows are measured with three kinds of client load: one official client; several official clients
+(eight in one process, or one per process); and a *raw HTTP client* (``RawMcpHttp``: ``http.client`` on one
+keep-alive connection, hand-written JSON-RPC with the same headers and ``_meta`` envelope as the official
+client). The raw client costs a tenth of the official one per call, so its rows measure the server.
 """
 
 from __future__ import annotations
@@ -267,7 +267,7 @@ class RawMcpHttp:
 def _raw_session(
     url: str, kind: str, mode: str, n: int, go: Callable[[], None] = lambda: None
 ) -> list[float]:
-    """Latencies of n raw-client calls after the same warm-up as the official client; ``go`` runs just before."""
+    """Latencies of n raw-client calls after the official client's warm-up; ``go`` runs just before."""
     client = RawMcpHttp(url, mode)
     extra: dict[str, Any] = {}
     if kind == "pworlds" and mode != "legacy":
@@ -371,7 +371,7 @@ def bench_stdio(kind: str, mode: str, n: int) -> dict[str, Any]:
 
 
 def bench_http(kind: str, mode: str, n: int, client: str, clients: int, processes: bool) -> dict[str, Any]:
-    """One HTTP row: a fresh server process, then ``clients`` clients (in this process, or one process each)."""
+    """One HTTP row: a fresh server process, then ``clients`` clients (here, or one process each)."""
     port = _free_port()
     proc = subprocess.Popen(
         _server_cmd(kind, "http", port), stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
@@ -712,7 +712,10 @@ def _summary(rows: list[dict[str, Any]]) -> str:
     ]
     text = "\n"
     if parts:
-        text += f"pworlds / bare lowlevel SDK, one official client, best rounds: {', '.join(parts)} (HTTP rates of one client move by up to 30% between rounds; see below).\n"
+        text += (
+            f"pworlds / bare lowlevel SDK, one official client, best rounds: {', '.join(parts)} "
+            "(HTTP rates of one client move by up to 30% between rounds; see below).\n"
+        )
     if http:
         text += f"pworlds over HTTP at >= 300 calls/s: {', '.join(meets) or 'none'}"
         text += f"; below: {', '.join(misses)}.\n" if misses else ".\n"

@@ -1,4 +1,4 @@
-"""The ASGI app behind ``pworlds serve --transport http``: the SDK's session manager at one path, nothing else.
+"""The ASGI app behind ``pworlds serve --transport http``: the SDK's session manager at one path, no more.
 
 ``Server.streamable_http_app()`` wraps the SDK's ``StreamableHTTPSessionManager`` in a Starlette app (error
 and exception middleware, a router, a lifespan wrapper) and uvicorn adds its proxy-headers middleware. With
