@@ -124,8 +124,12 @@ def rate_window(world: Any, action: dict[str, Any], level: str, seconds: float) 
     return n / busy
 
 
-def raw_transaction_us() -> float:
-    """The issue's yardstick on this machine: a raw SQLite update+select transaction (issue: ~7 us)."""
+def raw_transaction_yardstick() -> Any:
+    """The issue's yardstick on this machine: a raw SQLite update+select transaction (the issue: ~7 us).
+
+    Returns a function giving the median of ``n`` such transactions in us, measured when called: taken
+    next to each rate window, it says how fast this shared VM ran during that window.
+    """
     conn = sqlite3.connect(":memory:", isolation_level=None)
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, qty INTEGER, name TEXT)")
     conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, i, f"n{i}") for i in range(1000)])
@@ -136,7 +140,7 @@ def raw_transaction_us() -> float:
         conn.execute("SELECT * FROM t WHERE id = ?", (42,)).fetchone()
         conn.execute("COMMIT")
 
-    return min(median_us(txn, 5000) for _ in range(3))
+    return lambda n=2000: median_us(txn, n)
 
 
 def bench_inprocess(env_path: Path) -> dict[str, Any]:
@@ -196,15 +200,20 @@ def bench_inprocess(env_path: Path) -> dict[str, Any]:
     read = {"name": "get_item", "arguments": {"table": 3, "item_id": 42}}
     write = {"name": "adjust_qty", "arguments": {"table": 3, "item_id": 42, "delta": 1}}
     levels = ("step", "event", "line")
-    best: dict[tuple[str, str], float] = {}
-    for _ in range(5):  # windows interleaved; each figure keeps its best (load on a shared VM only subtracts)
+    yardstick = raw_transaction_yardstick()
+    best: dict[tuple[str, str], tuple[float, float]] = {}
+    for _ in range(6):  # windows interleaved; each figure keeps its best (load on a shared VM only subtracts)
         for kind, action in (("read", read), ("write", write)):
             for level in levels:
+                before = yardstick(500)
                 rate = rate_window(world, action, level, 0.5)
-                best[kind, level] = max(best.get((kind, level), 0.0), rate)
-    for (kind, level), rate in best.items():
+                raw = (before + yardstick(500)) / 2
+                if rate > best.get((kind, level), (0.0, 0.0))[0]:
+                    best[kind, level] = (rate, raw)
+    for (kind, level), (rate, raw) in best.items():
         out[f"{kind}_{level}_per_s"] = rate
-    out["raw_txn_us"] = raw_transaction_us()
+        out[f"{kind}_{level}_raw_txn_us"] = raw
+    out["raw_txn_us"] = min(yardstick() for _ in range(3))
     world.close()
     return out
 
@@ -396,9 +405,10 @@ def main() -> None:
         ("new episode from the per-image pool + first statement, + closing the previous episode "
          "(rewind of its 1 changed row into the pool), median", f"{inproc['pooled_first_read_us']:.0f} µs", ""),
         ("seeded image size", f"{inproc['image_kib']:.0f} KiB", ""),
-        ("raw SQLite update+select transaction on this machine (the issue measured ~7 µs), median",
+        ("raw SQLite update+select transaction on this machine (the issue measured ~7 µs), best median of 3",
          f"{inproc['raw_txn_us']:.1f} µs", ""),
-        *[(f"tool calls/s, {kind}, {what}", f"{inproc[f'{kind}_{level}_per_s']:,.0f}",
+        *[(f"tool calls/s, {kind}, {what}; best 0.5 s window of 6",
+           f"{inproc[f'{kind}_{level}_per_s']:,.0f} (raw txn {inproc[f'{kind}_{level}_raw_txn_us']:.1f} µs)",
            "≥ 10,000" if level == "event" else "")
           for kind in ("read", "write")
           for level, what in (
@@ -428,6 +438,11 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, one core used. Machine speed yardstick: `sum(range(10**7))` took "
         f"{calib:.0f} ms (≈ 80-120 ms on an idle modern core); load average {load:.1f} when the run started — "
         "on a shared, loaded machine every number below is proportionally slower.",
+        "",
+        "This VM's speed swings by 2x within minutes (other tenants). Each tool-call row therefore also gives "
+        "the raw SQLite update+select transaction time measured around its best window: the issue's "
+        "orientation figure for this machine is ~7 µs, so a row taken at ~7 µs ran at the speed the "
+        "targets assume, and a row taken at 14 µs on a machine running at half that speed.",
         "",
         "| measurement | result | target |",
         "|---|---|---|",
