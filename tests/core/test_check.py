@@ -66,3 +66,22 @@ def test_lossy_restore_is_reported() -> None:
 def test_invalid_action_changing_state_is_reported() -> None:
     report = check_world("sloppy", factory=SloppyCounter, episodes=3, steps=30)
     assert any("rejected action" in p for p in report.problems)
+
+
+class FloatClaimingCounter(CounterWorld):
+    """Claims a float-free state but keeps a float whose text differs between orjson and json."""
+
+    name: ClassVar[str] = "float-claiming"
+
+    def _state(self) -> dict[str, Any]:
+        return {**super()._state(), "scale": 1e-07}  # orjson writes 1e-7, json 1e-07
+
+    def _restore(self, state: Mapping[str, Any]) -> None:
+        super()._restore({k: v for k, v in state.items() if k != "scale"})
+
+
+def test_a_wrong_float_free_claim_is_reported() -> None:
+    """The fast state hash must equal the definition; a world that lies about its state is caught."""
+    assert not check_world("counter", episodes=2, steps=10).problems
+    report = check_world("float-claiming", factory=FloatClaimingCounter, episodes=1, steps=5)
+    assert any("is not the hash of state()" in p for p in report.problems)

@@ -53,6 +53,7 @@ class CounterWorld(World):
     version: ClassVar[str] = "1"
     Config: ClassVar[type[WorldConfig]] = CounterConfig
     invalid_reward: ClassVar[float] = REWARDS["invalid"]
+    float_free_state: ClassVar[bool] = True  # integers, booleans and the task name
 
     def __init__(self, config: Mapping[str, Any] | WorldConfig | None = None) -> None:
         super().__init__(config)
