@@ -19,6 +19,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +125,7 @@ def rate_window(world: Any, action: dict[str, Any], level: str, seconds: float) 
     return n / busy
 
 
-def raw_transaction_yardstick() -> Any:
+def raw_transaction_yardstick() -> Callable[[int], float]:
     """The issue's yardstick on this machine: a raw SQLite update+select transaction (the issue: ~7 us).
 
     Returns a function giving the median of ``n`` such transactions in us, measured when called: taken

@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 try:
     from json.encoder import c_make_encoder as _c_make_encoder
     from json.encoder import encode_basestring as _encode_basestring
@@ -46,3 +48,19 @@ def reusable_encoder(
         return "".join(iterencode(value, 0))
 
     return encode
+
+
+_COMPACT = reusable_encoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def compact_json(value: Any, *, newline: bool = False) -> bytes:
+    """Compact UTF-8 JSON (trace lines, tool results): orjson, about ten times the stdlib's speed.
+
+    What orjson refuses — integers beyond 64 bits, non-string keys — takes the stdlib encoder with the
+    same separators, so the same value always gives the same bytes. JSON has no NaN: orjson writes a
+    non-finite float as null.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE if newline else 0)
+    except TypeError:
+        return (_COMPACT(value) + "\n" if newline else _COMPACT(value)).encode()

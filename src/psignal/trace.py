@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 import orjson
 
 from psignal.errors import TraceError, UsageError
-from psignal.jsontext import reusable_encoder
+from psignal.jsontext import compact_json
 
 if TYPE_CHECKING:
     from psignal.world import Action, StepResult, World
@@ -39,8 +39,6 @@ EVENT_KINDS = ("start", "reset", "step", "end")
 EndReason = Literal["terminated", "truncated", "abandoned"]
 
 
-_LINE = reusable_encoder(separators=(",", ":"), ensure_ascii=False)
-"""``json.dumps(event, ensure_ascii=False, separators=(",", ":"))``, built once (a line per step)."""
 _second: list[Any] = [None, ""]
 
 
@@ -100,16 +98,8 @@ def end_event(reason: EndReason, return_: float, steps: int) -> dict:
 
 
 def encode_event(event: Mapping[str, Any]) -> bytes:
-    """One trace line: compact JSON, UTF-8, newline-terminated (how every trace.jsonl is written).
-
-    orjson writes it (a tenth of the stdlib encoder's time: a line per step is on every hot path);
-    what orjson refuses — integers beyond 64 bits, non-string keys — takes the stdlib encoder. Either
-    way the same event gives the same bytes. JSON has no NaN: orjson writes a non-finite float as null.
-    """
-    try:
-        return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
-    except TypeError:
-        return (_LINE(event) + "\n").encode()
+    """One trace line: compact JSON, UTF-8, newline-terminated (how every trace.jsonl is written)."""
+    return compact_json(event, newline=True)
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-import orjson
 from pydantic import field_validator
 
 from psignal.errors import ActionParseError, StateError
 from psignal.folder import atomic_write
 from psignal.hashing import canonical_json, floatless_canonical_bytes
-from psignal.jsontext import reusable_encoder
+from psignal.jsontext import compact_json
 from psignal.world import Action, ActionSpec, Observation, StepResult, TaskInfo, World, WorldConfig
 from pworlds.worlds.toolworld.envformat import TaskSpec
 from pworlds.worlds.toolworld.episode import (
@@ -56,16 +55,11 @@ from pworlds.worlds.toolworld.verify import Verdict, run_code_verifier
 
 # Built once: json.dumps with options builds a new encoder per call.
 _CANONICAL = canonical_json
-_RESULT_TEXT = reusable_encoder(ensure_ascii=False, default=str)
 
 
 def result_text(result: Any) -> str:
-    """A tool result as the JSON text an agent reads: compact (orjson), or the stdlib encoder for what
-    orjson refuses (integers beyond 64 bits)."""
-    try:
-        return orjson.dumps(result).decode()
-    except TypeError:
-        return _RESULT_TEXT(result)
+    """A tool result as the JSON text an agent reads (compact; see ``psignal.jsontext.compact_json``)."""
+    return compact_json(result).decode()
 
 
 _FLOATLESS = frozenset({str, int, bool, type(None)})
@@ -122,7 +116,6 @@ class ToolWorld(World):
         self.calls: list[Action] = []
         self._calls_log = "[]"
         """canonical_json of each call in ``calls``, as the JSON array text the state carries."""
-        """canonical_json of each call in ``calls`` (joined into the state's ``calls`` string)."""
         self._escaped_log = bytearray(b"[")
         """``_calls_log`` as it appears inside the state's canonical JSON (escaped, UTF-8), without its
         closing bracket: extended in place per call."""
