@@ -233,6 +233,28 @@ def test_closed_episodes_lend_their_rewound_connection_to_the_next_episode() -> 
     assert len(image.pool) == POOL_SIZE
 
 
+def test_a_pooled_connection_keeps_its_compiled_statements_for_the_next_episode() -> None:
+    """The next owner re-points the registered callbacks instead of registering its own (which would
+    expire every prepared statement): a statement the last owner ran is not compiled again."""
+    from pworlds.worlds.toolworld.episode import EnvImage
+
+    image = EnvImage(IMAGE.data, IMAGE.tables, IMAGE.initial_hash, IMAGE.sequences, IMAGE.rewindable)
+    edit = _sql("UPDATE a SET v = v + 1 WHERE id = 2", "INSERT INTO c (a_id, label) VALUES (2, 'k')")
+    first = Episode(image)
+    assert first.call(edit, {}, None).ok
+    first.close()
+    second = Episode(image)
+    compiled: list[int] = []
+    checker = second._authorizer
+    second._authorizer = lambda action, *args: compiled.append(action) or checker(action, *args)
+    outcome = second.call(edit, {}, None)
+    assert outcome.ok and outcome.diff["c"]["inserted"] and outcome.diff["a"]["updated"]
+    assert compiled == []
+    assert not second.call(_sql("SELECT * FROM sqlite_master WHERE 0"), {}, None).error
+    assert compiled  # a new statement still goes through the new owner's authorizer
+    second.close()
+
+
 def test_trusted_and_restored_episodes_are_not_pooled() -> None:
     from pworlds.worlds.toolworld.episode import EnvImage
     from pworlds.worlds.toolworld.guard import trusted_authorizer
@@ -318,3 +340,73 @@ def test_a_row_written_again_reuses_nothing_stale_and_each_diff_owns_its_dicts()
         assert episode.hash == content_hash(episode.conn, IMAGE.tables)
     finally:
         episode.close()
+
+
+def test_rewind_after_inserts_and_deletes_keeps_foreign_keys_and_prepared_statements() -> None:
+    """The general rewind runs with foreign keys on, parents back before children, inserted rows last.
+
+    Toggling ``PRAGMA foreign_keys`` would expire every prepared statement of the connection, so each
+    episode would compile every tool statement again: the authorizer (called only while SQLite
+    compiles a statement) must stay silent for a statement the connection has already run.
+    """
+    from pworlds.worlds.toolworld.guard import tool_authorizer
+
+    compiled: list[int] = []
+
+    def counting(action: int, *args: object) -> int:
+        compiled.append(action)
+        return tool_authorizer(action, *args)
+
+    episode = Episode(IMAGE, authorizer=counting)
+    edits = _sql(
+        "DELETE FROM a WHERE id = 1",  # cascades to c1
+        "INSERT INTO a (id, v) VALUES (7, 7)",
+        "INSERT INTO c (a_id, label) VALUES (7, 'c7')",  # a child of an inserted parent
+        "UPDATE c SET a_id = 7, label = 'c1' WHERE label = 'c3'",  # an image row pointing at it
+    )
+    for _ in range(3):
+        assert episode.call(edits, {}, None).ok
+        assert episode.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert episode.rewind()  # no fresh episode: the FK-friendly plan restored the image in place
+        assert _rows(episode.conn) == _initial_rows()
+        assert episode.hash == IMAGE.initial_hash == content_hash(episode.conn, IMAGE.tables)
+        assert episode.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert episode.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    warm = len(compiled)
+    assert episode.call(edits, {}, None).ok
+    assert len(compiled) == warm, "statements were compiled again after a rewind"
+    episode.close()
+
+
+def test_rewind_that_cannot_restore_in_place_reports_it_and_changes_nothing() -> None:
+    """UNIQUE codes swapped between two rows, one of them a RESTRICT parent: no update order works and
+    the delete + insert fallback is refused too, so the rewind says no (the caller opens a fresh
+    episode) and leaves the episode's data as it was."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(
+        """
+        CREATE TABLE u (id INTEGER PRIMARY KEY, code TEXT NOT NULL UNIQUE);
+        CREATE TABLE r (id INTEGER PRIMARY KEY, u_id INTEGER NOT NULL REFERENCES u(id) ON DELETE RESTRICT);
+        INSERT INTO u VALUES (1, 'A'), (2, 'B');
+        INSERT INTO r VALUES (1, 1);
+        """
+    )
+    image = image_from_connection(conn)
+    episode = Episode(image)
+    swap = _sql(
+        "UPDATE u SET code = 'T' WHERE id = 1",
+        "UPDATE u SET code = 'A' WHERE id = 2",
+        "UPDATE u SET code = 'B' WHERE id = 1",
+        "INSERT INTO r VALUES (2, 2)",  # an insert: not an update-only episode
+    )
+    assert episode.call(swap, {}, None).ok
+    swapped = episode.conn.execute("SELECT id, code FROM u ORDER BY id").fetchall()
+    assert [tuple(row) for row in swapped] == [(1, "B"), (2, "A")]
+    assert not episode.rewind()
+    assert [tuple(row) for row in episode.conn.execute("SELECT id, code FROM u ORDER BY id")] == [
+        (1, "B"),
+        (2, "A"),
+    ]
+    assert episode.conn.execute("SELECT count(*) FROM r").fetchone()[0] == 2
+    assert episode.hash == content_hash(episode.conn, image.tables) != image.initial_hash
+    episode.close()

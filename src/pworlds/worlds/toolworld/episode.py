@@ -38,8 +38,6 @@ from pworlds.worlds.toolworld.guard import (
 _MOD = 1 << 256
 POOL_SIZE = 4
 """Rewound connections kept per image for new episodes (each ≈ the image size plus a small cache)."""
-_CLOSED = sqlite3.connect(":memory:")
-_CLOSED.close()  # what a closed episode points at: any use raises "Cannot operate on a closed database"
 _ENCODE = reusable_encoder(separators=(",", ":"), default=bytes.hex)
 """Rows hold only None/int/float/str/bytes; the C encoder calls ``default`` for bytes alone (hex)."""
 _PLAIN = frozenset({type(None), bool, int, float, str})
@@ -238,7 +236,7 @@ class EnvImage:
     """Initial ``sqlite_sequence`` rows (AUTOINCREMENT counters), None when there is no such table."""
     rewindable: bool = True
     """False when the env has its own triggers (they would fire while ``Episode.rewind`` restores rows)."""
-    pool: list[sqlite3.Connection] = field(default_factory=list, compare=False, repr=False)
+    pool: list[EpisodeConnection] = field(default_factory=list, compare=False, repr=False)
     """Connections of closed episodes, rewound to the image with their schema already parsed (see
     ``Episode.close``); a new episode takes one instead of paying SQLite's schema parse again."""
 
@@ -269,8 +267,55 @@ def strip_instrumentation(data: bytes) -> bytes:
         conn.close()
 
 
-def open_image(data: bytes, *, authorizer: Authorizer | None = None) -> sqlite3.Connection:
-    conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None, cached_statements=64)
+class _Hooks:
+    """The two callbacks SQLite holds for an episode connection, pointing at the episode that owns it.
+
+    Registering a function or an authorizer expires every prepared statement of the connection, so a
+    pooled connection keeps these registered for good and a new owner only re-points them: its first
+    calls then run the tool statements the last owner compiled.
+    """
+
+    __slots__ = ("authorize", "record")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.record: Callable[[str, Any, int], None] = _unowned
+        self.authorize: Authorizer = _deny_all
+        conn.create_function(LOG_FUNCTION, 3, self.log)
+        conn.set_authorizer(self.check)
+
+    def log(self, table: str, key: Any, fetch: int) -> None:
+        self.record(table, key, fetch)
+
+    def check(self, action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
+        return self.authorize(action, arg1, arg2, db, trigger)
+
+
+def _unowned(table: str, key: Any, fetch: int) -> None:
+    raise sqlite3.ProgrammingError("the episode owning this connection is closed")
+
+
+def _deny_all(action: int, arg1: Any, arg2: Any, db: Any, trigger: Any) -> int:
+    return sqlite3.SQLITE_DENY
+
+
+class EpisodeConnection(sqlite3.Connection):
+    """A connection that carries its ``_Hooks`` (None until an episode first owns it)."""
+
+    hooks: _Hooks | None = None
+
+
+_CLOSED = sqlite3.connect(":memory:", factory=EpisodeConnection)
+_CLOSED.close()  # what a closed episode points at: any use raises "Cannot operate on a closed database"
+
+
+def open_image(data: bytes, *, authorizer: Authorizer | None = None) -> EpisodeConnection:
+    conn = sqlite3.connect(
+        ":memory:",
+        check_same_thread=False,
+        isolation_level=None,
+        cached_statements=256,  # every statement of a real env's ~40 tools stays compiled
+        factory=EpisodeConnection,
+    )
     conn.deserialize(data)
     conn.execute("PRAGMA cache_size = -32")  # pages are a memcpy away in the memdb; keep the cache small
     conn.execute("PRAGMA foreign_keys = ON")
@@ -355,14 +400,20 @@ class Episode:
         self._log: dict[tuple[str, Any], tuple[Any, ...] | None] = {}
         self._touched: dict[tuple[str, Any], tuple[Any, ...] | None] | None = {} if data is None else None
         """Each row changed since the image, with its image value; None when not started from the image."""
-        self.conn.create_function(LOG_FUNCTION, 3, self._record)
+        hooks = self.conn.hooks
+        if hooks is None:
+            hooks = self.conn.hooks = _Hooks(self.conn)
+        hooks.record, hooks.authorize = self._record, self._authorize
         self._reader = self.conn.cursor()
         self._reader.row_factory = None
         self._control = self.conn.cursor()
         """Runs SAVEPOINT/RELEASE: conn.execute() would build a throwaway cursor twice per call."""
         if data is not None and not has_triggers(self.conn):
-            install_triggers(self.conn, image.tables)  # a db.sqlite saved without instrumentation
-        self.conn.set_authorizer(self._authorize)
+            self._bypass = True
+            try:
+                install_triggers(self.conn, image.tables)  # a db.sqlite saved without instrumentation
+            finally:
+                self._bypass = False
         self.deadline = Deadline()
         self.deadline.install(self.conn)
         self.hash = image.initial_hash if data is None else content_hash(self.conn, image.tables)
@@ -454,8 +505,8 @@ class Episode:
 
         The connection, its parsed schema and its statement cache survive, so a reset costs
         O(changed rows) instead of a fresh connection that must parse the schema again. Update-only
-        episodes take ``_rewind_updates``; others restore rows by delete + insert as an ordinary call
-        (same diff and hash machinery), accepted only if the content hash comes back to the image's.
+        episodes take ``_rewind_updates``; others run ``_restore_plan`` as an ordinary call (same diff
+        and hash machinery), accepted only if the content hash comes back to the image's.
         Otherwise (or if the episode did not start from the image) returns False and the caller opens a
         fresh episode. Envs with their own triggers are never rewound.
         """
@@ -464,37 +515,68 @@ class Episode:
             return False
         if not self._touched and self.hash == self.image.initial_hash:
             return True
-        touched, tables, image = self._touched, self._tables, self.image
+        image = self.image
         if self._rewind_updates():
             return True
 
         def restore_any(conn: sqlite3.Connection) -> None:
-            for (table, key), _old in touched.items():
-                info = tables[table]
-                conn.execute(info.delete_sql, (key,) if info.rowid else tuple(json.loads(key)))
-            for (table, key), old in touched.items():
-                if old is not None:
-                    info = tables[table]
-                    conn.execute(info.restore_sql, info.restore_params(key, old))
+            stuck = _run_in_passes(conn, self._restore_plan())
+            if stuck:  # a cycle, e.g. UNIQUE values swapped between rows: take those rows out, then back
+                rows = [row for _sql, _params, row in stuck if row is not None]
+                if len(rows) < len(stuck):
+                    raise sqlite3.IntegrityError("rows could not be restored in any order")
+                for delete, _insert in rows:
+                    conn.execute(*delete)
+                if _run_in_passes(conn, [(*insert, None) for _delete, insert in rows]):
+                    raise sqlite3.IntegrityError("rows could not be restored in any order")
             if image.sequences is not None:
                 conn.execute("DELETE FROM sqlite_sequence")
                 conn.executemany("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", image.sequences)
 
         # The runtime's own statements skip the authorizer through a flag: set_authorizer() and flag
-        # PRAGMAs would expire every prepared statement of the connection.
+        # PRAGMAs (foreign_keys, defer_foreign_keys) would expire every prepared statement of the
+        # connection, so every tool statement would be compiled again in the next episode. Foreign
+        # keys therefore stay on and the plan's order (plus retried passes) satisfies them.
         self._bypass = True
-        # inserts/deletes to undo: no FK cascades or ordering checks while rows go back
-        self.conn.execute("PRAGMA foreign_keys = OFF")
         try:
             outcome = self.call(restore_any, {}, None)
         finally:
-            self.conn.execute("PRAGMA foreign_keys = ON")
             self._bypass = False
         if not outcome.ok or self.hash != self.image.initial_hash:
             self._touched = None  # not rewindable: do not pay for a second try (e.g. in close())
             return False
         self._touched = {}
         return True
+
+    def _restore_plan(self) -> list[_RestoreOp]:
+        """Statements that bring every touched row back to its image value, in an FK-friendly order.
+
+        Deleted image rows are inserted first (their parents are image rows: present or inserted
+        earlier in the plan), then updated rows take their image values back (which may point at the
+        re-inserted rows), and rows the episode inserted are deleted last, when no restored row points
+        at them any more (so no ON DELETE action reaches an image row). Rows of one kind that depend on
+        each other (self-references, unique values moving between rows) are left to retried passes;
+        an update also carries the delete + insert that replaces it if it stays stuck in a cycle.
+        """
+        assert self._touched is not None
+        reader, tables = self._reader, self._tables
+        inserts: list[_RestoreOp] = []
+        updates: list[_RestoreOp] = []
+        deletes: list[_RestoreOp] = []
+        for (table, key), old in self._touched.items():
+            info = tables[table]
+            params = (key,) if info.rowid else tuple(json.loads(key))
+            current = reader.execute(info.fetch_sql, params).fetchone()
+            if old is None:
+                if current is not None:
+                    deletes.append((info.delete_sql, params, None))
+            elif current is None:
+                inserts.append((info.restore_sql, info.restore_params(key, old), None))
+            elif changed := info.changed_columns(current, old):
+                replace = ((info.delete_sql, params), (info.restore_sql, info.restore_params(key, old)))
+                updates.append((info.update_sql(changed), tuple(old[i] for i in changed) + params, replace))
+        deletes.reverse()  # children are usually inserted after their parents: delete them first
+        return inserts + updates + deletes
 
     def _rewind_updates(self) -> bool:
         """The common rewind: every changed row existed in the image and still exists — UPDATE it back.
@@ -662,9 +744,37 @@ class Episode:
                 pooled = False
             self.conn = _CLOSED
         if pooled:
+            hooks = conn.hooks
+            if hooks is not None:  # the closed episode must not be reachable through the pooled conn
+                hooks.record, hooks.authorize = _unowned, _deny_all
             self.image.pool.append(conn)
         else:
             conn.close()
+
+
+_Statement = tuple[str, tuple[Any, ...]]
+_RestoreOp = tuple[str, tuple[Any, ...], tuple[_Statement, _Statement] | None]
+"""A rewind statement with its parameters, and for an update the delete + insert that can replace it."""
+
+
+def _run_in_passes(conn: sqlite3.Connection, ops: list[_RestoreOp]) -> list[_RestoreOp]:
+    """Run the statements, retrying the ones a constraint stopped until no pass makes progress.
+
+    A failed statement is undone by SQLite on its own (the transaction goes on), so trying again
+    after its parent row is back, or after the row holding its unique value has moved, is safe.
+    Returns the statements that never ran.
+    """
+    while ops:
+        failed = []
+        for op in ops:
+            try:
+                conn.execute(op[0], op[1])
+            except sqlite3.IntegrityError:
+                failed.append(op)
+        if len(failed) == len(ops):
+            return failed
+        ops = failed
+    return []
 
 
 def _row_dict(columns: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
