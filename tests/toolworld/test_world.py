@@ -205,6 +205,16 @@ def test_state_keeps_calls_as_canonical_json_text_and_restores_either_form(world
         fresh.close()
 
 
+def test_state_call_log_starts_empty_again_after_reset(world: ToolWorld) -> None:
+    world.reset(task="mug_stock")
+    world.step({"name": "stock_of", "arguments": {"product_name": "Mug"}})
+    assert len(json.loads(world.state()["world"]["calls"])) == 1
+    world.reset(task="mug_stock")
+    assert world.state()["world"]["calls"] == "[]"
+    world.step({"name": "cancel_order", "arguments": {"order_id": 102, "reason": "r"}})
+    assert [c["name"] for c in json.loads(world.state()["world"]["calls"])] == ["cancel_order"]
+
+
 @pytest.mark.parametrize("calls", ["not json", '{"name": "x"}', "[1, 2]", 7])
 def test_restore_rejects_malformed_calls(world: ToolWorld, calls: object) -> None:
     world.reset(task="mug_stock")

@@ -114,10 +114,13 @@ class ToolWorld(World):
             self.deterministic = False  # type: ignore[misc]
         self.episode: Episode | None = None
         self.calls: list[Action] = []
-        self._calls_log = "[]"
-        """canonical_json of each call in ``calls``, as the JSON array text the state carries."""
+        self._call_texts: list[str] = []
+        """canonical_json of each call in ``calls``; ``calls_log`` joins them when the state is asked for."""
+        self._joined: tuple[int, str] = (0, "[]")
+        self._hashing = False
+        """True while ``state_hash`` takes the state: the log is then left out (spliced in by the hash)."""
         self._escaped_log = bytearray(b"[")
-        """``_calls_log`` as it appears inside the state's canonical JSON (escaped, UTF-8), without its
+        """``calls_log`` as it appears inside the state's canonical JSON (escaped, UTF-8), without its
         closing bracket: extended in place per call."""
         self.trajectory: list[dict[str, Any]] = []
         self.answer: str | None = None
@@ -154,18 +157,19 @@ class ToolWorld(World):
         return self.observe()
 
     def _set_calls(self, calls: list[Action]) -> None:
-        self.calls, self._calls_log, self._escaped_log = [], "[]", bytearray(b"[")
+        self.calls, self._call_texts, self._escaped_log = [], [], bytearray(b"[")
+        self._joined = (0, "[]")
         for call in calls:
             self._add_call(call)
 
     def _add_call(self, call: Action) -> None:
-        """Extend the call log and its escaped form in place (amortised O(1), no re-join per step)."""
+        """Extend the call log and its escaped form in place (amortised O(1): no copy of the log per step)."""
         first = not self.calls
         self.calls.append(call)
         # validated tool arguments are flat: without floats, orjson's canonical form is the definition's
         floatless = all(type(v) in _FLOATLESS for v in call["arguments"].values())
         text = floatless_canonical_bytes(call).decode() if floatless else _CANONICAL(call)
-        self._calls_log = ("[" if first else self._calls_log[:-1] + ",") + text + "]"
+        self._call_texts.append(text)
         if not first:
             self._escaped_log += b","
         # the call's JSON as a string inside the state's JSON (quotes and backslashes escaped)
@@ -259,11 +263,19 @@ class ToolWorld(World):
             final.close()
 
     # ----------------------------------------------------------------- state
+    @property
+    def calls_log(self) -> str:
+        """The call log as the JSON array text the state carries (joined once per new call, on demand)."""
+        texts = self._call_texts
+        if self._joined[0] != len(texts):
+            self._joined = (len(texts), "[" + ",".join(texts) + "]")
+        return self._joined[1]
+
     def _state(self) -> dict[str, Any]:
         return {
             "env": self.env.id,
             "db_hash": self._episode().hash_hex,
-            "calls": self._calls_log,
+            "calls": "" if self._hashing else self.calls_log,
             "answer": self.answer,
             "verdict": None if self.verdict is None else self.verdict.model_dump(exclude_none=True),
         }
@@ -278,9 +290,12 @@ class ToolWorld(World):
         per call (``_add_call``) and sha256 takes the three parts in turn. The test suite compares this
         with the definition for hostile call arguments and answers.
         """
-        state = self.state()
+        self._hashing = True
+        try:
+            state = self.state()
+        finally:
+            self._hashing = False
         world_state = state["world"]
-        world_state["calls"] = ""
         # until finish, the state is strings, integers, booleans and null: orjson's fast path applies
         text = (
             floatless_canonical_bytes(state) if world_state["verdict"] is None else _CANONICAL(state).encode()
