@@ -222,15 +222,58 @@ def bench_inprocess(env_path: Path) -> dict[str, Any]:
     return out
 
 
-def shipped_reference_rates() -> dict[str, float]:
-    """Calls/s of each shipped env's reference solutions (all tasks, finish excluded) at the event level.
+def shipped_reference_rates() -> dict[str, dict[str, float]]:
+    """Calls/s of each shipped env's reference solutions (all tasks, finish excluded), side by side.
 
-    Real tools: several statements per call, joins, multi-table business rules, inserts; episodes reset
-    between tasks (untimed). Best of 3 one-second windows.
+    ``pworlds``: ``world.step`` + the trace event in memory (the issue's definition), episodes reset
+    between tasks (untimed). ``bare``: the same tool functions called directly on a plain connection to
+    the same data (no triggers, diff, hash, validation or trace), each call in its own savepoint, with
+    every statement compiled beforehand: what the tools' own SQL and Python cost. The difference is
+    what pworlds adds per real call. Real tools: several statements per call, joins, multi-table
+    business rules, inserts. Windows of the two alternate; each keeps its best of 3 one-second windows.
     """
     from psignal.trace import step_event
     from pworlds.worlds.toolworld import ToolWorld
     from pworlds.worlds.toolworld.envs import shipped_env_dirs
+    from pworlds.worlds.toolworld.episode import strip_instrumentation
+
+    def pworlds_window(world: Any, plans: list[tuple[str, list[dict[str, Any]]]]) -> float:
+        n, busy, t_end = 0, 0.0, time.perf_counter() + 1.0
+        while time.perf_counter() < t_end:
+            for task, actions in plans:
+                world.reset(task=task)
+                t0 = time.perf_counter()
+                for action in actions:
+                    result = world.step(action)
+                    step_event(n, action, result, world.state_hash())
+                    n += 1
+                busy += time.perf_counter() - t0
+        return n / busy
+
+    def bare_window(data: bytes, calls: list[list[tuple[Callable[..., Any], dict[str, Any]]]]) -> float:
+        n, busy, t_end = 0, 0.0, time.perf_counter() + 1.0
+        while time.perf_counter() < t_end:
+            for plan in calls:
+                conn = sqlite3.connect(":memory:", isolation_level=None, cached_statements=256)
+                conn.deserialize(data)
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.row_factory = sqlite3.Row
+                for timed in (False, True):  # the first pass compiles the statements and is undone
+                    conn.execute("BEGIN")
+                    t0 = time.perf_counter()
+                    for fn, arguments in plan:
+                        conn.execute("SAVEPOINT c")
+                        try:
+                            fn(conn, **arguments)
+                        except Exception:  # a refused call costs its statements too
+                            conn.execute("ROLLBACK TO c")
+                        conn.execute("RELEASE c")
+                    if timed:
+                        busy += time.perf_counter() - t0
+                        n += len(plan)
+                    conn.execute("ROLLBACK")
+                conn.close()
+        return n / busy
 
     rates = {}
     for env_id in shipped_env_dirs():
@@ -239,19 +282,13 @@ def shipped_reference_rates() -> dict[str, float]:
         for task in world.tasks():
             world.reset(task=task)
             plans.append((task, [a for a in world.reference_solution() or [] if a["name"] != "finish"]))
-        best = 0.0
+        tools = world.env.tools
+        calls = [[(tools[a["name"]].fn, a["arguments"]) for a in actions] for _task, actions in plans]
+        data = strip_instrumentation(world.env.image.data)
+        best = {"pworlds": 0.0, "bare": 0.0}
         for _ in range(3):
-            n, busy, t_end = 0, 0.0, time.perf_counter() + 1.0
-            while time.perf_counter() < t_end:
-                for task, actions in plans:
-                    world.reset(task=task)
-                    t0 = time.perf_counter()
-                    for action in actions:
-                        result = world.step(action)
-                        step_event(n, action, result, world.state_hash())
-                        n += 1
-                    busy += time.perf_counter() - t0
-            best = max(best, n / busy)
+            best["pworlds"] = max(best["pworlds"], pworlds_window(world, plans))
+            best["bare"] = max(best["bare"], bare_window(data, calls))
         rates[env_id] = best
         world.close()
     return rates
@@ -457,7 +494,10 @@ def main() -> None:
               ("line", "+ the event encoded as its trace.jsonl line"),
           )],
         *[(f"tool calls/s, shipped env {k}: its 10 reference solutions (real tools: several statements, "
-           "joins, inserts), + trace event in memory; best 1 s window of 3", f"{v:,.0f}", "")
+           "joins, inserts) + trace event in memory, vs the same tool functions alone on a plain connection "
+           "(statements compiled beforehand); best 1 s window of 3, alternating",
+           f"{v['pworlds']:,.0f} vs {v['bare']:,.0f}: pworlds adds "
+           f"{1e6 / v['pworlds'] - 1e6 / v['bare']:.0f} µs to a call whose tool takes {1e6 / v['bare']:.0f} µs", "")
           for k, v in inproc["shipped_event_per_s"].items()],
         ("1,024 live episodes, 20-table env, after 5 write calls each: RSS added", f"{mem_proc:.0f} MiB",
          "≤ 512 MiB"),
