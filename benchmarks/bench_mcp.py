@@ -480,16 +480,17 @@ Which rows reach issue 4's 300 calls/s over HTTP, and why:
   capacity on one core). pworlds spends 0-0.15 ms more server CPU per call than the trivial bare SDK server
   (a real world step, and a larger structured result for the SDK to validate and encode).
 * **Several official clients: yes while the machine has CPU to spare.** Four official clients in four
-  processes made 417 (auto) / 527 (legacy) calls/s in their best rounds, but only 264-285 in the run with
-  load average 3.7 on the 2 CPUs: each call costs about 2.5-3.4 ms of client CPU plus about 1 ms of server
-  CPU, so 2 CPUs allow about 550 calls/s at best, minus whatever else runs. Eight clients in one process:
-  404 / 372 (they share one process, so that row measures the client process).
-* **One official client: no** (best 267 auto / 260 legacy; the bare SDK server 347 / 236; 207-350 between
-  runs for both). The official client spends 2.2-3.4 ms of CPU per call on its own side (about half in
-  httpx2/httpcore2, the rest in the SDK's session, dispatcher and anyio streams and pydantic validation),
-  two to three times what the server spends; with the server's 0.7-1.4 ms a sequential call cannot take
-  less than about 3 ms of CPU, so one client tops out near 300-340 calls/s on an idle machine and drops
-  below 300 as soon as anything else runs. Nothing on the server side can lift that ceiling.
+  processes make 520-550 calls/s (2026-12-06) and made 417 / 527 in the best rounds of 2026-11-23, but only
+  264-285 in a run with load average 3.7 on the 2 CPUs: each call costs about 2.2-3.4 ms of client CPU plus
+  about 1 ms of server CPU, so 2 CPUs allow about 550 calls/s at best, minus whatever else runs.
+* **One official client: yes on a quiet machine, and it is the client that sets the pace.** On 2026-12-06
+  one official client made 333 (auto) / 348 (legacy) calls/s in the full run and 476 / 388 in an HTTP-only
+  run an hour earlier, level with the bare SDK server (329 / 327 in the same run); on 2026-11-23, with the
+  machine busier, 267 / 260 (bare SDK 347 / 236). The official client spends 1.7-3.4 ms of CPU per call on
+  its own side (about half in httpx2/httpcore2, the rest in the SDK's session, dispatcher and anyio streams
+  and pydantic validation), two to three times what the server spends, so one sequential client tops out
+  near 300-480 calls/s depending on the machine's speed at the time; nothing on the server side moves
+  that ceiling.
 
 This round (HTTP only), measured before/after with the same clients, interleaved in one run:
 
