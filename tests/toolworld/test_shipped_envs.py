@@ -7,6 +7,7 @@ import pytest
 
 from pworlds.worlds.toolworld import ToolWorld
 from pworlds.worlds.toolworld.envs import shipped_env_dirs
+from pworlds.worlds.toolworld.episode import content_hash
 from pworlds.worlds.toolworld.loader import load_env
 from pworlds.worlds.toolworld.validate import check_env
 
@@ -63,5 +64,29 @@ def test_task_reference_passes_nothing_and_negative_fail(env_id: str, task: str)
         assert negative, f"{env_id}/{task} has no negative solution"
         reward, verdict = _run(world, negative)
         assert verdict["status"] == "fail" and reward == 0.0, verdict
+    finally:
+        world.close()
+
+
+@pytest.mark.parametrize(
+    ("env_id", "task"), TASKS or [pytest.param("none", "none", marks=pytest.mark.skip("none"))]
+)
+def test_reset_after_any_solution_rewinds_in_place(env_id: str, task: str) -> None:
+    """Whatever a task's solutions insert, update or delete, reset brings the image back on the same
+    connection (no fresh copy that would parse the schema and compile every statement again)."""
+    world = ToolWorld({"env": env_id, "max_steps": None})
+    try:
+        world.reset(task=task)
+        assert world.episode is not None
+        episode, conn, initial = world.episode, world.episode.conn, world.episode.hash
+        for solution in (world.reference_solution(), world.negative_solution()):
+            for action in solution or []:
+                if action["name"] != "finish":
+                    world.step(action)
+            world.reset(task=task)
+            assert world.episode is episode and world.episode.conn is conn
+            assert episode.hash == initial == world.env.image.initial_hash
+            assert content_hash(conn, world.env.image.tables) == initial  # the data, not just the counter
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         world.close()
