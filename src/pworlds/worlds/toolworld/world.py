@@ -218,7 +218,8 @@ class ToolWorld(World):
             return self.invalid(outcome.error or "the call failed", tool=name, db_diff={})
         self._add_call(action)
         self.trajectory.append({"action": action, "result": outcome.result, "db_diff": outcome.diff})
-        obs = {"text": result_text(outcome.result), "result": outcome.result}
+        text = outcome.text.decode() if outcome.text is not None else result_text(outcome.result)
+        obs = {"text": text, "result": outcome.result}
         # the result is in the observation already; the trace event carries it once
         info = {"tool": name, "db_diff": outcome.diff, "db_hash": episode.hash_hex}
         return StepResult(obs, REWARDS["step"], False, False, True, info)
