@@ -373,8 +373,9 @@ def json_result(value: Any) -> tuple[Any, bytes | None]:
 
     Tools mostly return rows as dicts, often a page of them: orjson writes those in C, and reading the
     text back gives the plain copy (about half the cost of walking it in Python, and the text is the
-    observation's). Anything orjson leaves to ``default`` — ``sqlite3.Row``, bytes, dates, Decimal,
-    subclasses, integers beyond 64 bits, non-string keys — takes ``to_json_value``.
+    observation's). Whatever orjson refuses (integers beyond 64 bits, non-string keys) or leaves to
+    ``default`` (``sqlite3.Row``, bytes, dates, Decimal, subclasses of JSON types) takes
+    ``to_json_value``, which keeps their long-standing conversions and refuses anything else.
     """
     if type(value) in _PLAIN:
         return value, None
