@@ -102,9 +102,11 @@ def test_incremental_hash_and_diffs_match_the_database(batches: list[list[tuple[
             assert {t: +c for t, c in rebuilt.items()} == current
             assert episode.hash == content_hash(episode.conn, IMAGE.tables)
             previous = current
-        # a rewind restores exactly the image: every row, the AUTOINCREMENT counters and the hash
+        # a rewind restores exactly the image: every row, the AUTOINCREMENT counters and the hash,
+        # in place (foreign keys on throughout, so no row points at a missing parent on the way)
         assert episode.rewind()
         assert _rows(episode.conn) == _initial_rows()
+        assert episode.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert [tuple(r) for r in episode.conn.execute("SELECT name, seq FROM sqlite_sequence")] == [("c", 2)]
         assert episode.hash == IMAGE.initial_hash == content_hash(episode.conn, IMAGE.tables)
     finally:
