@@ -140,6 +140,11 @@ class TableInfo:
             return f"SELECT * FROM {quote(self.name)} WHERE rowid = ?"
         return f"SELECT * FROM {quote(self.name)} WHERE " + " AND ".join(f"{quote(c)} = ?" for c in self.pk)
 
+    def key_params(self, key: Any) -> tuple[Any, ...]:
+        """A logged key as the parameters of ``fetch_sql``/``delete_sql`` (the triggers log a rowid, or
+        the primary key of a WITHOUT ROWID table as a JSON array)."""
+        return (key,) if self.rowid else tuple(json.loads(key))
+
     def key_sql(self, prefix: str) -> str:
         if self.rowid:
             return f"{prefix}rowid"
@@ -477,7 +482,7 @@ class Episode:
             self._log[entry] = latest[entry]
             return
         info = self._tables[table]
-        params = (key,) if info.rowid else tuple(json.loads(key))
+        params = info.key_params(key)
         self._log[entry] = self._reader.execute(info.fetch_sql, params).fetchone()
 
     @property
@@ -598,7 +603,7 @@ class Episode:
         deletes: list[_RestoreOp] = []
         for (table, key), old in self._touched.items():
             info = tables[table]
-            params = (key,) if info.rowid else tuple(json.loads(key))
+            params = info.key_params(key)
             current = reader.execute(info.fetch_sql, params).fetchone()
             if old is None:
                 if current is not None:
@@ -635,7 +640,7 @@ class Episode:
             for entry, old in touched.items():
                 info = tables[entry[0]]
                 key = entry[1]
-                params = (key,) if info.rowid else tuple(json.loads(key))
+                params = info.key_params(key)
                 current = (
                     latest[entry] if entry in latest else reader.execute(info.fetch_sql, params).fetchone()
                 )
@@ -702,9 +707,7 @@ class Episode:
             table = tables.get(tbl)
             if table is None:
                 continue
-            new = news[entry] = cur.execute(
-                table.fetch_sql, (key,) if table.rowid else json.loads(key)
-            ).fetchone()
+            new = news[entry] = cur.execute(table.fetch_sql, table.key_params(key)).fetchone()
             after = None if new is None else _ENCODE(new)
             hit = None
             if old is None:
